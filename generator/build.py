@@ -1,0 +1,63 @@
+"""`insigne build`: content in, a complete static site out (phase two: plan and write)."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from generator.content import load_model
+from generator.model import SiteModel
+from generator.pages import write_pages
+from generator.publish_ob2 import BakedImages, write_ob2
+from generator.theme import Theme
+from generator.writer import OutputWriter, WriteStats
+
+
+@dataclass
+class BuildOptions:
+    content_dir: Path = Path("content")
+    output_dir: Path = Path("output")
+    base_url: str | None = None
+    locked: bool = False
+    now: datetime | None = None
+
+
+@dataclass
+class BuildResult:
+    model: SiteModel
+    stats: WriteStats
+    seconds: float
+    notices: list[str] = field(default_factory=list)
+    ledger_updated: bool = False
+
+    def summary(self) -> str:
+        m, s = self.model, self.stats
+        return (
+            f"{len(m.badges)} badges, {len(m.awards)} awards; {s.written} files written, "
+            f"{s.unchanged} unchanged, {s.removed} removed in {self.seconds:.2f} s"
+        )
+
+
+def build(options: BuildOptions) -> BuildResult:
+    started = time.perf_counter()
+    content_dir = options.content_dir.resolve()
+    loaded = load_model(content_dir, options.base_url, options.now, options.locked)
+    model = loaded.model
+    theme = Theme(content_dir.parent, model.site.theme)
+    writer = OutputWriter(options.output_dir)
+    writer.begin()
+    try:
+        write_ob2(model, writer, BakedImages(model.badges))
+        write_pages(model, theme, writer)
+        # The ledger is saved before the new output goes live: an id may then be reserved and
+        # not yet published, but never published and forgotten.
+        ledger_updated = loaded.ledger.changed
+        if ledger_updated:
+            loaded.ledger.save()
+        stats = writer.commit()
+    except BaseException:
+        writer.abort()
+        raise
+    return BuildResult(model, stats, time.perf_counter() - started, loaded.notices, ledger_updated)

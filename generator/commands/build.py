@@ -1,0 +1,71 @@
+"""`insigne build`: build the site from the content folder."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from generator.build import BuildOptions, build
+from generator.console import Console
+
+EXAMPLES = """examples:
+  insigne build                               build content/ into output/
+  insigne build --base-url http://127.0.0.1:8000/   build for a local preview
+  insigne build --locked                      fail if new awards have no id in the ledger (CI)
+"""
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "build",
+        help="build the static site into output/",
+        description="Build the Open Badges site from the content folder into the output folder.",
+        epilog=EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    add_build_arguments(parser)
+    parser.set_defaults(func=run)
+
+
+def add_build_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--content",
+        type=Path,
+        default=Path("content"),
+        metavar="DIR",
+        help="content folder (default: content)",
+    )
+    parser.add_argument(
+        "--output",
+        type=Path,
+        default=Path("output"),
+        metavar="DIR",
+        help="output folder (default: output)",
+    )
+    parser.add_argument(
+        "--base-url", metavar="URL", help="publish for this URL instead of site.yaml's base_url"
+    )
+    parser.add_argument(
+        "--locked",
+        action="store_true",
+        help="fail instead of recording new awards in the ledger (for CI/deploys)",
+    )
+
+
+def options_from(args: argparse.Namespace) -> BuildOptions:
+    return BuildOptions(
+        content_dir=args.content, output_dir=args.output, base_url=args.base_url, locked=args.locked
+    )
+
+
+def run(args: argparse.Namespace, console: Console) -> int:
+    result = build(options_from(args))
+    for notice in result.notices:
+        console.notice(notice)
+    if result.ledger_updated:
+        console.notice(
+            f"recorded new awards in {args.content / 'ledger.json'}: commit it with "
+            "the content, it keeps their ids and salts stable"
+        )
+    console.info(f"built {args.output}: {result.summary()}")
+    return 0

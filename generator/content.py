@@ -1,0 +1,92 @@
+"""Load the whole content folder into a validated `SiteModel` (phase one of every build)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from generator.awards import load_awards
+from generator.badges import load_badges
+from generator.errors import InsigneError, Problem, Problems
+from generator.ledger import Ledger
+from generator.model import Award, AwardSpec, SiteModel
+from generator.siteconfig import load_site
+
+
+@dataclass
+class Loaded:
+    model: SiteModel
+    ledger: Ledger
+    notices: list[str] = field(default_factory=list)
+
+
+def load_model(
+    content_dir: Path,
+    base_url: str | None = None,
+    now: datetime | None = None,
+    locked: bool = False,
+) -> Loaded:
+    """Read and check everything; raise `InsigneError` listing every problem found."""
+    content_dir = content_dir.resolve()
+    if not content_dir.is_dir():
+        raise InsigneError(
+            Problem(
+                content_dir,
+                "content folder not found",
+                hint="run insigne from your project folder, or pass --content DIR",
+            )
+        )
+    site, problems = load_site(content_dir, base_url)
+    if site is None:
+        problems.raise_if_any()
+        raise InsigneError(Problem(content_dir / "site.yaml", "site.yaml is incomplete"))
+    badges = load_badges(site, problems)
+    specs = load_awards(site, badges, problems)
+    ledger = Ledger.load(content_dir)
+    problems.raise_if_any()
+
+    now = now or datetime.now(UTC)
+    published = [s for s in specs if s.issued_on <= now]
+    held_back = [s for s in specs if s.issued_on > now]
+    notices = [
+        f"{s.source.name}:{s.line}: award of '{s.badge}' dated {s.issued_on.date()} is in the "
+        "future; it will be published by the first build on or after that date"
+        for s in held_back
+    ]
+    keys_in_content = {s.key for s in specs}
+    _check_nothing_lost(ledger, keys_in_content, content_dir, problems)
+    problems.raise_if_any()
+
+    awards = [_award(ledger, spec) for spec in published]
+    if locked and ledger.changed:
+        new = len(ledger.new_ids)
+        raise InsigneError(
+            Problem(
+                ledger.path,
+                f"--locked: the ledger is out of date ({new} new award(s) have no id yet)",
+                hint="run 'insigne build' without --locked, then commit content/ledger.json",
+            )
+        )
+    awards.sort(key=lambda a: (a.badge, a.issued_on, a.id))
+    model = SiteModel(site, dict(sorted(badges.items())), awards, held_back)
+    return Loaded(model, ledger, notices)
+
+
+def _award(ledger: Ledger, spec: AwardSpec) -> Award:
+    entry = ledger.assign(spec)
+    return Award(entry.id, entry.salt, spec)
+
+
+def _check_nothing_lost(
+    ledger: Ledger, keys_in_content: set[str], content_dir: Path, problems: Problems
+) -> None:
+    for key, entry in sorted(ledger.entries.items(), key=lambda kv: kv[1].id):
+        if key not in keys_in_content:
+            problems.add(
+                content_dir / "awards",
+                f"award {entry.id} ({entry.badge}, issued {entry.issued_on}) was published and is "
+                "no longer in the content",
+                "put the award back; to withdraw it, keep it and add 'revoked: \"reason\"' to its "
+                f'recipient entry (or run: insigne revoke {entry.id} --reason "...")',
+            )

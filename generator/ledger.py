@@ -1,0 +1,131 @@
+"""The ledger: what was issued, decided once (id, salt) and committed with the content.
+
+An award is identified by its badge, its recipient and its issue date. The first build that sees
+an award gives it a random id and salt and records them here; every later build, on any machine,
+reuses them, so published URLs and recipient hashes never change. The ledger holds no email: the
+key is a hash, and the salt is public anyway (it is in every published assertion).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from generator.errors import InsigneError, Problem
+from generator.recipients import new_salt
+
+if TYPE_CHECKING:
+    from generator.model import AwardSpec
+
+LEDGER_NAME = "ledger.json"
+FORMAT_VERSION = 1
+# Award ids appear in URLs people type and read: no characters that look alike (0/o, 1/l/i).
+_ID_ALPHABET = "23456789abcdefghjkmnpqrstuvwxyz"
+_ID_LENGTH = 10
+
+
+def award_key(spec: AwardSpec) -> str:
+    who = spec.recipient.email or spec.recipient.identity or ""
+    raw = "\0".join((spec.badge, who, spec.issued_on.date().isoformat()))
+    return hashlib.sha256(raw.encode("utf-8")).hexdigest()[:32]
+
+
+def new_award_id(taken: set[str]) -> str:
+    while True:
+        candidate = "".join(secrets.choice(_ID_ALPHABET) for _ in range(_ID_LENGTH))
+        if candidate not in taken:
+            return candidate
+
+
+@dataclass
+class Entry:
+    id: str
+    salt: str
+    badge: str
+    issued_on: str  # the date, for messages about awards that went missing
+    extra: dict[str, object] = field(default_factory=dict)  # e.g. status list index
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "id": self.id,
+            "salt": self.salt,
+            "badge": self.badge,
+            "issued_on": self.issued_on,
+            **self.extra,
+        }
+
+
+@dataclass
+class Ledger:
+    path: Path
+    entries: dict[str, Entry]  # by award key
+    changed: bool = False
+    new_ids: set[str] = field(default_factory=set)
+
+    @classmethod
+    def load(cls, content_dir: Path) -> Ledger:
+        path = content_dir / LEDGER_NAME
+        if not path.exists():
+            return cls(path, {})
+        try:
+            data = json.loads(path.read_text("utf-8"))
+            if data.get("version") != FORMAT_VERSION:
+                raise ValueError(f"unsupported ledger version {data.get('version')!r}")
+            entries = {}
+            for key, value in data["awards"].items():
+                core = {k: value[k] for k in ("id", "salt", "badge", "issued_on")}
+                extra = {k: v for k, v in value.items() if k not in core}
+                entries[key] = Entry(**core, extra=extra)
+        except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
+            raise InsigneError(
+                Problem(
+                    path,
+                    f"the ledger cannot be read ({exc})",
+                    hint="restore it from git (git checkout -- content/ledger.json): it records "
+                    "the ids and salts of every published award and must not be edited by hand",
+                )
+            ) from None
+        return cls(path, entries)
+
+    def is_new(self, award_id: str) -> bool:
+        return award_id in self.new_ids
+
+    def ids(self) -> set[str]:
+        return {e.id for e in self.entries.values()}
+
+    def assign(self, spec: AwardSpec) -> Entry:
+        """The ledger entry of an award, created (and the ledger marked changed) if new."""
+        key = award_key(spec)
+        entry = self.entries.get(key)
+        if entry is None:
+            salt = spec.recipient.salt if spec.recipient.identity else new_salt()
+            assert salt is not None
+            entry = Entry(
+                new_award_id(self.ids()), salt, spec.badge, spec.issued_on.date().isoformat()
+            )
+            self.entries[key] = entry
+            self.new_ids.add(entry.id)
+            self.changed = True
+        return entry
+
+    def serialise(self) -> str:
+        # One award per line, sorted: merges and diffs in git stay readable and conflict-free
+        # when two maintainers add awards in parallel.
+        lines = [
+            f"{json.dumps(key)}: {json.dumps(self.entries[key].to_json(), ensure_ascii=False)}"
+            for key in sorted(self.entries)
+        ]
+        body = ",\n".join(lines)
+        return f'{{"version": {FORMAT_VERSION}, "awards": {{\n{body}\n}}}}\n'
+
+    def save(self) -> None:
+        text = self.serialise()
+        tmp = self.path.with_name(f".{self.path.name}.tmp")
+        tmp.write_text(text, "utf-8")
+        os.replace(tmp, self.path)
+        self.changed = False

@@ -1,0 +1,166 @@
+"""The typed model every later stage works from, once content is loaded and validated."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, tzinfo
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Issuer:
+    name: str
+    url: str
+    email: str
+    description: str | None = None
+    image: Path | None = None  # source file under content/
+    image_type: str | None = None  # "png" or "svg"
+
+
+@dataclass(frozen=True)
+class Site:
+    base_url: str  # absolute, always ends with "/"
+    title: str
+    language: str
+    languages: tuple[str, ...]  # the default language first
+    theme: str
+    timezone: tzinfo
+    timezone_name: str
+    issuer: Issuer
+    content_dir: Path
+    linkedin_organization_id: str | None = None
+
+
+@dataclass(frozen=True)
+class Alignment:
+    name: str
+    url: str
+    description: str | None = None
+    framework: str | None = None
+    code: str | None = None
+
+
+@dataclass(frozen=True)
+class Duration:
+    """An expiry rule such as "18 months", kept as written for display."""
+
+    amount: int
+    unit: str  # "days", "weeks", "months" or "years"
+
+    def __str__(self) -> str:
+        unit = self.unit if self.amount != 1 else self.unit[:-1]
+        return f"{self.amount} {unit}"
+
+
+@dataclass(frozen=True)
+class BadgeText:
+    """The parts of a badge that are translated."""
+
+    name: str
+    description: str
+    criteria_md: str
+
+
+@dataclass(frozen=True)
+class Badge:
+    slug: str
+    name: str
+    description: str
+    image: Path
+    image_type: str  # "png" or "svg"
+    criteria_md: str
+    source: Path
+    tags: tuple[str, ...] = ()
+    alignments: tuple[Alignment, ...] = ()
+    expires_after: Duration | None = None
+    translations: dict[str, BadgeText] = field(default_factory=dict)
+
+    def text(self, language: str | None = None) -> BadgeText:
+        if language and language in self.translations:
+            return self.translations[language]
+        return BadgeText(self.name, self.description, self.criteria_md)
+
+
+@dataclass(frozen=True)
+class Evidence:
+    url: str | None = None
+    name: str | None = None
+    description: str | None = None
+    narrative: str | None = None
+
+
+@dataclass(frozen=True)
+class Recipient:
+    """Who received an award: an email in the content, or an identity hashed beforehand."""
+
+    email: str | None  # lowercased and stripped; never written to output
+    identity: str | None = None  # "sha256$<hex>" when given pre-hashed
+    salt: str | None = None  # only with identity
+    name: str | None = None
+    public: bool = False
+
+
+@dataclass(frozen=True)
+class AwardSpec:
+    """An award as the content states it, before the ledger gives it an id and a salt."""
+
+    badge: str
+    recipient: Recipient
+    issued_on: datetime
+    expires: datetime | None
+    evidence: tuple[Evidence, ...]
+    narrative: str | None
+    revoked: str | None  # revocation reason, None when valid
+    source: Path
+    line: int
+
+    @property
+    def key(self) -> str:
+        """What makes two awards the same award: badge, recipient and issue date."""
+        from generator.ledger import award_key
+
+        return award_key(self)
+
+
+@dataclass(frozen=True)
+class Award:
+    """An award as published: the spec plus what the ledger decided once and for all."""
+
+    id: str
+    salt: str
+    spec: AwardSpec
+
+    @property
+    def badge(self) -> str:
+        return self.spec.badge
+
+    @property
+    def issued_on(self) -> datetime:
+        return self.spec.issued_on
+
+    @property
+    def expires(self) -> datetime | None:
+        return self.spec.expires
+
+    @property
+    def revoked(self) -> str | None:
+        return self.spec.revoked
+
+    @property
+    def identity(self) -> str:
+        from generator.recipients import hashed_identity
+
+        return hashed_identity(self.spec.recipient, self.salt)
+
+
+@dataclass
+class SiteModel:
+    """Everything loaded, validated and resolved: the shared context of every later stage."""
+
+    site: Site
+    badges: dict[str, Badge]  # by slug, sorted
+    awards: list[Award]  # sorted by (badge, issued_on, id)
+    held_back: list[AwardSpec] = field(default_factory=list)  # issued in the future
+
+    def awards_of(self, slug: str) -> list[Award]:
+        return [a for a in self.awards if a.badge == slug]

@@ -1,0 +1,77 @@
+"""Themes: Jinja2 templates and static files, with per-template override of the default theme.
+
+Lookup order for a template or static file: `themes/<site theme>/` in the project (beside
+`content/`), then `themes/default/` in the project, then the default theme shipped with Insigne.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import jinja2
+
+from generator.errors import InsigneError, Problem
+
+BUILTIN_THEMES = Path(__file__).resolve().parent.parent / "themes"
+
+
+def theme_dirs(project_dir: Path, name: str) -> list[Path]:
+    candidates = [
+        project_dir / "themes" / name,
+        project_dir / "themes" / "default",
+        BUILTIN_THEMES / name,
+        BUILTIN_THEMES / "default",
+    ]
+    seen: list[Path] = []
+    for candidate in candidates:
+        resolved = candidate.resolve()
+        if resolved.is_dir() and resolved not in seen:
+            seen.append(resolved)
+    return seen
+
+
+class Theme:
+    def __init__(self, project_dir: Path, name: str) -> None:
+        self.name = name
+        self.dirs = theme_dirs(project_dir, name)
+        if not any(d.name == name for d in self.dirs):
+            known = sorted(
+                {
+                    p.name
+                    for base in (project_dir / "themes", BUILTIN_THEMES)
+                    if base.is_dir()
+                    for p in base.iterdir()
+                    if p.is_dir()
+                }
+            )
+            raise InsigneError(
+                Problem(
+                    project_dir / "content" / "site.yaml",
+                    f"theme {name!r} not found",
+                    hint=f"create themes/{name}/templates/, or use one of: {', '.join(known)}",
+                )
+            )
+        self.env = jinja2.Environment(
+            loader=jinja2.FileSystemLoader([str(d / "templates") for d in self.dirs]),
+            autoescape=True,
+            undefined=jinja2.StrictUndefined,
+            trim_blocks=True,
+            lstrip_blocks=True,
+            keep_trailing_newline=True,
+        )
+
+    def render(self, template: str, **context: object) -> str:
+        return self.env.get_template(template).render(**context)
+
+    def static_files(self) -> dict[str, Path]:
+        """Every static file by its path under `static/`; the first theme in lookup order wins."""
+        found: dict[str, Path] = {}
+        for theme_dir in self.dirs:
+            static = theme_dir / "static"
+            for root, _dirs, files in os.walk(static):
+                for name in files:
+                    full = Path(root) / name
+                    rel = full.relative_to(static).as_posix()
+                    found.setdefault(rel, full)
+        return dict(sorted(found.items()))

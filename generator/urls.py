@@ -1,0 +1,43 @@
+"""Where every published file lives. One module, so a URL is never spelled twice.
+
+Paths are relative to the output root, which is served at `base_url`. The layout is flat (no
+directory per award) because directories cost as much as files on a cold build of 10,000 awards,
+and `.html` names work on every static host without rewrite rules.
+"""
+
+from __future__ import annotations
+
+ISSUER_JSON = "issuer.json"
+REVOCATIONS_JSON = "revocations.json"
+
+
+def issuer_image(kind: str) -> str:
+    return f"issuer.{kind}"
+
+
+def badge_json(slug: str) -> str:
+    return f"badges/{slug}.json"
+
+
+def badge_image(slug: str, kind: str) -> str:
+    return f"badges/{slug}.{kind}"
+
+
+def criteria_page(slug: str, lang_prefix: str = "") -> str:
+    return f"{lang_prefix}badges/{slug}.html"
+
+
+def assertion_json(award_id: str) -> str:
+    return f"assertions/{award_id}.json"
+
+
+def baked_image(award_id: str, kind: str) -> str:
+    return f"assertions/{award_id}.{kind}"
+
+
+def award_page(award_id: str, lang_prefix: str = "") -> str:
+    return f"{lang_prefix}awards/{award_id}.html"
+
+
+def absolute(base_url: str, path: str) -> str:
+    return base_url + path
