@@ -148,6 +148,8 @@ _START_TAG = re.compile(rb"<[^\s/>]+(?:\s+[^\s=/>]+\s*=\s*(?:\"[^\"]*\"|'[^']*')
 _XML_DECL = re.compile(rb"(?:\xef\xbb\xbf)?<\?xml\s.*?\?>", re.DOTALL)
 # Characters XML 1.0 cannot carry at all, not even in CDATA.
 _NOT_XML_CHAR = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+# In CDATA a carriage return would also be read back as a line feed, changing the payload.
+_NOT_CDATA_CHAR = re.compile("[^\t\n\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 _ATTR_ESCAPES = str.maketrans(
     {
         "&": "&amp;",
@@ -287,9 +289,9 @@ class SvgTemplate:
             raise BakingError(
                 f"SVG baking keyword must be assertion or credential, not {keyword!r}"
             )
-        bad = _NOT_XML_CHAR.search(payload)
+        bad = _NOT_CDATA_CHAR.search(payload)
         if bad:
-            raise BakingError(f"payload contains U+{ord(bad.group()):04X}, not allowed in XML")
+            raise BakingError(f"payload contains U+{ord(bad.group()):04X}, which SVG cannot carry")
         # `]]>` would end the section early: close it after `]]` and reopen before `>`.
         cdata = "<![CDATA[" + payload.replace("]]>", "]]]]><![CDATA[>") + "]]>"
         if verify is None:

@@ -11,6 +11,8 @@ import zlib
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from PIL import Image, PngImagePlugin
 
 from generator.baking import (
@@ -291,8 +293,9 @@ def test_svg_bad_input_raises(svg: bytes) -> None:
 
 
 def test_svg_rejects_payload_xml_cannot_carry() -> None:
-    with pytest.raises(BakingError):
-        bake_svg(PLAIN_SVG, keyword="assertion", verify=URL, payload="bell \x07")
+    for payload in ["bell \x07", "crlf\r\n", "\ufffe"]:
+        with pytest.raises(BakingError):
+            bake_svg(PLAIN_SVG, keyword="assertion", verify=URL, payload=payload)
     with pytest.raises(BakingError):
         bake_svg(PLAIN_SVG, keyword="badge", verify=URL, payload="{}")  # type: ignore[arg-type]
 
@@ -300,6 +303,34 @@ def test_svg_rejects_payload_xml_cannot_carry() -> None:
 def test_unbake_svg_without_badge() -> None:
     assert unbake_svg(PLAIN_SVG) == (None, None)
     assert unbake(PLAIN_SVG) is None
+
+
+# Any text XML 1.0 can carry (CR excluded: parsers turn it into LF), brackets favoured.
+_xml_text = st.text(
+    alphabet=st.one_of(
+        st.sampled_from("]]>]<&'\"\n\t"),
+        st.characters(
+            codec="utf-8", exclude_characters="\r\ufffe\uffff", exclude_categories=["Cs", "Cc"]
+        ),
+    )
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(payload=_xml_text, verify=st.one_of(st.none(), _xml_text))
+def test_svg_round_trip_property(payload: str, verify: str | None) -> None:
+    baked = SvgTemplate(DECLARED_SVG).bake(keyword="assertion", verify=verify, payload=payload)
+    assert unbake_svg(baked) == (verify, payload or None)
+    assert baked_element(baked).text == (payload or None)
+
+
+@settings(max_examples=100, deadline=None)
+@given(text=st.text(alphabet=st.characters(codec="utf-8", exclude_characters="\x00")))
+def test_png_round_trip_property(text: str) -> None:
+    assert unbake_png(_PNG_TEMPLATE.bake("openbadges", text)) == text
+
+
+_PNG_TEMPLATE = PngTemplate(make_png("RGBA"))
 
 
 # --- Cross-check with the reference bakery (1EdTech openbadges-bakery 2.0.0) -------------
