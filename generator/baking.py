@@ -50,7 +50,7 @@ def _chunk_keyword(chunk: PngChunk) -> bytes:
 
 
 def _check_keyword(keyword: str) -> bytes:
-    # PNG keywords: 1-79 Latin-1 printable characters, no leading/trailing/double spaces.
+    # PNG keywords: 1-79 printable Latin-1 characters (PNG spec, 11.3.4.2).
     try:
         raw = keyword.encode("latin-1")
     except UnicodeEncodeError as exc:
