@@ -6,6 +6,7 @@ the site, not about the server, the offline hooks or the validator plumbing.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 import urllib.error
@@ -15,6 +16,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from PIL import Image, PngImagePlugin
 
 from tests.harness import (
@@ -268,7 +271,94 @@ def test_baked_png_and_json_on_stdin_are_validated(site: HandSite) -> None:
 
 
 @pytest.mark.slow
+def test_baked_svg_is_validated(site: HandSite) -> None:
+    assertion_json = (site.root / "assertion.json").read_text(encoding="utf-8")
+    baked = site.root / "baked.svg"
+    baked.write_text(
+        '<svg xmlns="http://www.w3.org/2000/svg" xmlns:openbadges="http://openbadges.org"'
+        ' width="64" height="64">'
+        f'<openbadges:assertion verify="{site.assertion_url}"><![CDATA[{assertion_json}]]>'
+        '</openbadges:assertion><rect width="64" height="64" fill="#c82828"/></svg>',
+        encoding="utf-8",
+    )
+    [report] = validate_ob2([baked], EMAIL)
+    assert report["valid"], error_texts(report)
+
+
+@pytest.mark.slow
 def test_image_without_badge_data_is_invalid_not_a_crash(site: HandSite) -> None:
     [report] = validate_ob2([site.root / "badge.png"], EMAIL)
     assert not report["valid"]
     assert any("no Open Badges data baked" in text for text in error_texts(report))
+
+
+# --- signed badges: JWS on stdin, and the `revoked` flag -----------------------------------
+
+SIGNED_ID = "urn:uuid:6f1c3f7e-2b1a-4c55-9d61-0a4b8e2f9c10"
+
+
+def b64url(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
+def sign_rs256(payload: dict[str, Any], key: rsa.RSAPrivateKey) -> str:
+    header = b64url(json.dumps({"alg": "RS256"}).encode("utf-8"))
+    body = b64url(json.dumps(payload).encode("utf-8"))
+    signature = key.sign(f"{header}.{body}".encode("ascii"), padding.PKCS1v15(), hashes.SHA256())
+    return f"{header}.{body}.{b64url(signature)}"
+
+
+def signed_site(site: HandSite, revoked_ids: list[str]) -> str:
+    """Turn the hand site into a signed-badge issuer; return the JWS of one assertion."""
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    pem = key.public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    issuer = issuer_doc(site.base)
+    key_url = site.write(
+        "key.json",
+        {
+            "@context": CONTEXT,
+            "type": "CryptographicKey",
+            "id": site.base + "key.json",
+            "owner": issuer["id"],
+            "publicKeyPem": pem.decode("ascii"),
+        },
+    )
+    revocations_url = site.write(
+        "revocations.json",
+        {
+            "@context": CONTEXT,
+            "type": "RevocationList",
+            "id": site.base + "revocations.json",
+            "issuer": issuer["id"],
+            "revokedAssertions": [
+                {"id": revoked, "revocationReason": "Awarded in error"} for revoked in revoked_ids
+            ],
+        },
+    )
+    site.write("issuer.json", {**issuer, "publicKey": key_url, "revocationList": revocations_url})
+    assertion = assertion_doc(
+        site.base, SIGNED_ID, verification={"type": "SignedBadge", "creator": key_url}
+    )
+    return sign_rs256(assertion, key)
+
+
+@pytest.mark.slow
+def test_signed_badge_as_jws_on_stdin_is_valid(site: HandSite) -> None:
+    other = "urn:uuid:00000000-0000-4000-8000-000000000001"
+    other_two = "urn:uuid:00000000-0000-4000-8000-000000000002"
+    token = signed_site(site, revoked_ids=[other, other_two])
+    report = validate_ob2_document(token, EMAIL)
+    assert report["valid"], error_texts(report)
+    assert not report["revoked"]
+
+
+@pytest.mark.slow
+def test_signed_badge_in_revocation_list_is_reported_revoked(site: HandSite) -> None:
+    # Two entries: with exactly one, 1.1.2 never revokes (see conformance notes).
+    other = "urn:uuid:00000000-0000-4000-8000-000000000001"
+    token = signed_site(site, revoked_ids=[SIGNED_ID, other])
+    report = validate_ob2_document(token, EMAIL)
+    assert not report["valid"]
+    assert report["revoked"], error_texts(report)
