@@ -55,9 +55,13 @@ def load_model(
         for s in held_back
     ]
     keys_in_content = {s.key for s in specs}
-    _check_nothing_lost(ledger, keys_in_content, content_dir, problems)
+    _check_nothing_lost(ledger, keys_in_content, now, content_dir, problems)
     problems.raise_if_any()
 
+    # Future awards get their id now too, so that the build which publishes them on their date
+    # (a scheduled deploy with --locked) needs no ledger change.
+    for spec in held_back:
+        ledger.assign(spec)
     awards = [_award(ledger, spec) for spec in published]
     if locked and ledger.changed:
         new = len(ledger.new_ids)
@@ -79,10 +83,20 @@ def _award(ledger: Ledger, spec: AwardSpec) -> Award:
 
 
 def _check_nothing_lost(
-    ledger: Ledger, keys_in_content: set[str], content_dir: Path, problems: Problems
+    ledger: Ledger,
+    keys_in_content: set[str],
+    now: datetime,
+    content_dir: Path,
+    problems: Problems,
 ) -> None:
+    today = now.date().isoformat()
     for key, entry in sorted(ledger.entries.items(), key=lambda kv: kv[1].id):
-        if key not in keys_in_content:
+        if key in keys_in_content:
+            continue
+        if entry.issued_on > today:
+            # Never published (still in the future): removing it loses nothing.
+            ledger.forget(key)
+        else:
             problems.add(
                 content_dir / "awards",
                 f"award {entry.id} ({entry.badge}, issued {entry.issued_on}) was published and is "

@@ -113,6 +113,11 @@ class Ledger:
             self.changed = True
         return entry
 
+    def forget(self, key: str) -> None:
+        """Drop an entry that was never published (see content._check_nothing_lost)."""
+        del self.entries[key]
+        self.changed = True
+
     def serialise(self) -> str:
         # One award per line, sorted: merges and diffs in git stay readable and conflict-free
         # when two maintainers add awards in parallel.

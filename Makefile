@@ -1,0 +1,28 @@
+# `make test` is the one command that installs every test dependency and runs every test.
+PYTHON ?= python3
+
+.PHONY: test test-deps lint format fast build serve
+
+test: test-deps lint
+	$(PYTHON) -m pytest
+
+# The quick loop while developing: no validator, no npm verifier, no browser.
+fast: lint
+	$(PYTHON) -m pytest -m "not slow"
+
+test-deps:
+	$(PYTHON) -m pip install -q -e '.[test]'
+	bash tests/tools/setup_validator.sh
+	npm ci --prefix tests/js --no-audit --no-fund --loglevel=error
+	bash tests/tools/install_chromium.sh
+
+lint:
+	$(PYTHON) -m ruff check .
+	$(PYTHON) -m ruff format --check .
+
+format:
+	$(PYTHON) -m ruff format .
+	$(PYTHON) -m ruff check --fix .
+
+build:
+	insigne build
