@@ -162,6 +162,7 @@ def check_image_file(
     content_dir: Path, relative: str, reader: Reader, key: str
 ) -> tuple[Path | None, str | None]:
     """Resolve and check an image path named in the content; record problems on `reader`."""
+    from generator.baking import BakingError, PngTemplate, SvgTemplate
     from generator.images import check_png, check_svg
 
     resolved = resolve_inside(content_dir, relative)
@@ -193,6 +194,12 @@ def check_image_file(
         )
         return None, None
     trouble = check_png(data) if kind == "png" else check_svg(data)
+    if not trouble:
+        # Awards are baked from this image: refuse now what baking would refuse later.
+        try:
+            PngTemplate(data) if kind == "png" else SvgTemplate(data)
+        except BakingError as exc:
+            trouble = [f"cannot carry baked badge data: {exc}"]
     for message in trouble:
         reader.error(key, f"image {relative!r}: {message}")
     if trouble:
