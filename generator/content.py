@@ -101,6 +101,7 @@ def _check_nothing_lost(
                 content_dir / "awards",
                 f"award {entry.id} ({entry.badge}, issued {entry.issued_on}) was published and is "
                 "no longer in the content",
-                "put the award back; to withdraw it, keep it and add 'revoked: \"reason\"' to its "
-                f'recipient entry (or run: insigne revoke {entry.id} --reason "...")',
+                hint="put the award back; to withdraw it, keep it and add "
+                "'revoked: \"reason\"' to its recipient entry "
+                f'(or run: insigne revoke {entry.id} --reason "...")',
             )
