@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -10,6 +11,7 @@ from pathlib import Path
 from generator.content import load_model
 from generator.model import SiteModel
 from generator.pages import write_pages
+from generator.progress import AwardProgressWriter
 from generator.publish_ob2 import BakedImages, write_ob2
 from generator.theme import Theme
 from generator.writer import OutputWriter, WriteStats
@@ -22,6 +24,8 @@ class BuildOptions:
     base_url: str | None = None
     locked: bool = False
     now: datetime | None = None
+    # Called with (awards done, awards total) while writing; see generator.progress.
+    progress: Callable[[int, int], None] | None = None
 
 
 @dataclass
@@ -46,7 +50,11 @@ def build(options: BuildOptions) -> BuildResult:
     loaded = load_model(content_dir, options.base_url, options.now, options.locked)
     model = loaded.model
     theme = Theme(content_dir.parent, model.site.theme)
-    writer = OutputWriter(options.output_dir)
+    writer = (
+        AwardProgressWriter(options.output_dir, model, options.progress)
+        if options.progress is not None
+        else OutputWriter(options.output_dir)
+    )
     writer.begin()
     try:
         write_ob2(model, writer, BakedImages(model.badges))

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from generator.build import BuildOptions, build
 from generator.console import Console
+from generator.progress import Progress
 
 EXAMPLES = """examples:
   insigne build                               build content/ into output/
@@ -59,7 +60,16 @@ def options_from(args: argparse.Namespace) -> BuildOptions:
 
 
 def run(args: argparse.Namespace, console: Console) -> int:
-    result = build(options_from(args))
+    options = options_from(args)
+    progress = Progress(enabled=not console.quiet)
+    options.progress = progress.update
+    try:
+        result = build(options)
+    finally:
+        progress.finish()
+    if console.verbose:
+        for rel in result.stats.written_paths:
+            console.debug(f"wrote {rel}")
     for notice in result.notices:
         console.notice(notice)
     if result.ledger_updated:
