@@ -1,0 +1,74 @@
+"""Nothing issued is ever lost: ids and salts are decided once and survive rebuilds and clones."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+from generator.content import load_model
+from tests.conftest import Project
+
+NEW_AWARD = "badge: echofablab\nissued_on: 2019-01-10\nrecipients:\n  - nouvelle@example.org\n"
+
+
+def _ids_and_salts(project: Project) -> dict[str, tuple[str, str]]:
+    model = load_model(project.content).model
+    return {
+        a.spec.recipient.email or "": (a.id, a.salt)
+        for a in model.awards
+        if a.badge == "echofablab"
+    }
+
+
+def test_committed_ledger_gives_same_ids_salts_and_bytes_in_a_clone(
+    project: Project, tmp_path: Path
+) -> None:
+    assert project.build().code == 0
+    clone = Project(tmp_path / "clone")
+    shutil.copytree(project.content, clone.content)
+    assert clone.build().code == 0
+    assert _ids_and_salts(clone) == _ids_and_salts(project)
+    for path in sorted(project.output.rglob("*.json")):
+        rel = path.relative_to(project.output)
+        assert (clone.output / rel).read_bytes() == path.read_bytes(), rel
+
+
+def test_example_ledger_is_complete_so_the_example_builds_locked(project: Project) -> None:
+    before = (project.content / "ledger.json").read_bytes()
+    result = project.build("--locked")
+    assert result.code == 0, result.err
+    assert (project.content / "ledger.json").read_bytes() == before
+
+
+def test_new_award_gets_an_id_without_touching_existing_ones(project: Project) -> None:
+    assert project.build().code == 0
+    ledger_before = json.loads((project.content / "ledger.json").read_text())["awards"]
+    (project.content / "awards" / "2019.yaml").write_text(NEW_AWARD, "utf-8")
+    result = project.build()
+    assert result.code == 0, result.err
+    assert "ledger.json" in result.err  # the maintainer is told to commit it
+    ledger_after = json.loads((project.content / "ledger.json").read_text())["awards"]
+    assert len(ledger_after) == len(ledger_before) + 1
+    for key, entry in ledger_before.items():
+        assert ledger_after[key] == entry
+
+
+def test_ledger_and_output_hold_no_plaintext_email(project: Project) -> None:
+    (project.content / "awards" / "2019.yaml").write_text(NEW_AWARD, "utf-8")
+    assert project.build().code == 0
+    emails = {"nouvelle@example.org", "camille.martin@example.org", "lea.nguyen@example.org"}
+    files = [project.content / "ledger.json", *project.output.rglob("*")]
+    for path in files:
+        if path.is_file():
+            text = path.read_bytes().decode("utf-8", "replace").lower()
+            for email in emails:
+                assert email not in text, f"{email} found in {path}"
+
+
+def test_locked_build_refuses_a_new_award(project: Project) -> None:
+    (project.content / "awards" / "2019.yaml").write_text(NEW_AWARD, "utf-8")
+    result = project.build("--locked")
+    assert result.code == 1
+    assert "--locked" in result.err and "ledger" in result.err
+    assert not project.output.exists()
