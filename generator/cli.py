@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from generator import __version__
+from generator.commands import award as award_command
 from generator.commands import build as build_command
 from generator.commands import check as check_command
 from generator.commands import init as init_command
@@ -16,7 +17,7 @@ from generator.console import Console
 from generator.errors import InsigneError
 
 # Each command module registers its own parser; add new commands here.
-COMMANDS = [build_command, check_command, init_command, new_command]
+COMMANDS = [build_command, check_command, init_command, new_command, award_command]
 
 
 def make_parser() -> argparse.ArgumentParser:
