@@ -58,7 +58,7 @@ def build(options: BuildOptions) -> BuildResult:
     writer.begin()
     try:
         write_ob2(model, writer, BakedImages(model.badges))
-        write_pages(model, theme, writer)
+        write_pages(model, theme, writer, now=options.now)
         # The ledger is saved before the new output goes live: an id may then be reserved and
         # not yet published, but never published and forgotten.
         ledger_updated = loaded.ledger.changed

@@ -7,6 +7,8 @@ content is written by volunteers and reviewed loosely, and a criteria page must 
 
 from __future__ import annotations
 
+import html
+import re
 import xml.etree.ElementTree as ET
 from urllib.parse import urlsplit
 
@@ -15,6 +17,35 @@ from markdown.extensions import Extension
 from markdown.treeprocessors import Treeprocessor
 
 _SAFE_SCHEMES = {"", "http", "https", "mailto"}
+# Browsers drop these anywhere in a URL before reading its scheme ("java\tscript:" runs).
+_IGNORED_IN_URL = re.compile(r"[\x00-\x20\x7f]+")
+
+
+def is_safe_url(value: str) -> bool:
+    """True for http(s), mailto and relative URLs, as a browser will read the attribute.
+
+    Markdown keeps character references in attributes as written, and the browser decodes them:
+    `jav&#x61;script:` is `javascript:` by the time it is followed. So the check decodes them
+    (repeatedly, to be safe) and removes what browsers ignore before looking at the scheme.
+    """
+    decoded = value
+    for _ in range(5):
+        unescaped = html.unescape(decoded)
+        if unescaped == decoded:
+            break
+        decoded = unescaped
+    else:
+        return False
+    try:
+        scheme = urlsplit(_IGNORED_IN_URL.sub("", decoded)).scheme.lower()
+    except ValueError:
+        return False
+    return scheme in _SAFE_SCHEMES
+
+
+def safe_url(value: str | None) -> str | None:
+    """`value` when it is safe to put in an href, else None (templates then show no link)."""
+    return value if value is not None and is_safe_url(value) else None
 
 
 class _SafeLinks(Treeprocessor):
@@ -22,13 +53,7 @@ class _SafeLinks(Treeprocessor):
         for element in root.iter():
             for attribute in ("href", "src"):
                 value = element.get(attribute)
-                if value is None:
-                    continue
-                try:
-                    scheme = urlsplit(value.strip()).scheme.lower()
-                except ValueError:
-                    scheme = "invalid"
-                if scheme not in _SAFE_SCHEMES:
+                if value is not None and not is_safe_url(value):
                     del element.attrib[attribute]
             if element.tag == "a" and element.get("href", "").startswith(("http:", "https:")):
                 element.set("rel", "nofollow noopener")

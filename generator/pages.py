@@ -1,14 +1,36 @@
-"""Build program for the HTML pages people read: home, criteria pages, award pages, 404."""
+"""Build program for the HTML pages people read: home, issuer, criteria, award and 404 pages.
+
+Every page is written once per site language: the default language at the root, the others
+under `<lang>/`. Links between pages are relative (the site works under any base path); only
+what must be absolute is (Open Graph image, canonical and `hreflang` URLs, and the 404 page,
+which a host serves at any depth). What depends only on a badge (its rendered criteria, its
+earners) is prepared once per language; each award page then costs one template render, plus
+Markdown only when the award has a narrative.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import quote, urlencode
 
 from generator import urls
-from generator.markdown_render import render_markdown
-from generator.model import Award, Badge, SiteModel
+from generator.i18n import Catalogue
+from generator.markdown_render import render_markdown, safe_url
+from generator.model import Award, Badge, Evidence, Site, SiteModel
 from generator.theme import Theme
 from generator.writer import OutputWriter
+
+LINKEDIN_ADD_URL = "https://www.linkedin.com/profile/add"
+
+
+@dataclass(frozen=True)
+class Language:
+    code: str
+    prefix: str  # "" for the default language, else "<code>/"
+    catalogue: Catalogue
 
 
 def _root(path: str) -> str:
@@ -16,48 +38,273 @@ def _root(path: str) -> str:
     return "../" * path.count("/")
 
 
-def badge_view(badge: Badge) -> dict[str, Any]:
+def _local(site: Site, moment: datetime) -> datetime:
+    return moment.astimezone(site.timezone)
+
+
+def issuer_view(site: Site) -> dict[str, Any]:
+    issuer = site.issuer
     return {
-        "slug": badge.slug,
-        "name": badge.name,
-        "description": badge.description,
-        "image": urls.badge_image(badge.slug, badge.image_type),
-        "json": urls.badge_json(badge.slug),
-        "page": urls.criteria_page(badge.slug),
-        "criteria_html": render_markdown(badge.criteria_md),
-        "tags": badge.tags,
-        "alignments": badge.alignments,
-        "expires_after": str(badge.expires_after) if badge.expires_after else None,
+        "name": issuer.name,
+        "url": safe_url(issuer.url),
+        "email": issuer.email,
+        "description": issuer.description,
+        "image": urls.issuer_image(issuer.image_type)
+        if issuer.image and issuer.image_type
+        else None,
+        "page": urls.issuer_page(),
+        "json": urls.ISSUER_JSON,
+        "revocations": urls.REVOCATIONS_JSON,
     }
 
 
-def award_view(award: Award, badge: Badge) -> dict[str, Any]:
+def earners(site: Site, awards: Iterable[Award]) -> list[dict[str, str]]:
+    """Recipients who asked to be listed (`public: true` and a name), on valid awards only."""
+    return [
+        {"name": a.spec.recipient.name, "page": urls.award_page(a.id)}
+        for a in awards
+        if a.revoked is None and a.spec.recipient.public and a.spec.recipient.name
+    ]
+
+
+def badge_view(
+    site: Site,
+    badge: Badge,
+    awards: list[Award],
+    language: Language,
+    criteria_html: str,
+) -> dict[str, Any]:
+    cat = language.catalogue
+    text = badge.text(language.code)
+    translated = language.code == site.language or language.code in badge.translations
+    valid = [a for a in awards if a.revoked is None]
+    return {
+        "slug": badge.slug,
+        "name": text.name,
+        "description": text.description,
+        "text_lang": language.code if translated else site.language,
+        "translated": translated,
+        "image": urls.badge_image(badge.slug, badge.image_type),
+        "image_url": urls.absolute(site.base_url, urls.badge_image(badge.slug, badge.image_type)),
+        "json": urls.badge_json(badge.slug),
+        "page": urls.criteria_page(badge.slug),
+        "criteria_html": criteria_html,
+        "tags": list(badge.tags),
+        "alignments": [
+            {
+                "name": a.name,
+                "url": safe_url(a.url),
+                "description": a.description,
+                "framework": a.framework,
+                "code": a.code,
+            }
+            for a in badge.alignments
+        ],
+        "expires_after": (
+            cat.duration(badge.expires_after.amount, badge.expires_after.unit)
+            if badge.expires_after
+            else None
+        ),
+        "award_count": len(valid),
+        "earners": earners(site, valid),
+    }
+
+
+def _evidence_view(evidence: Evidence) -> dict[str, Any]:
+    return {
+        "url": safe_url(evidence.url),
+        "name": evidence.name,
+        "description": evidence.description,
+        "narrative_html": render_markdown(evidence.narrative) if evidence.narrative else None,
+    }
+
+
+def award_base(site: Site, award: Award, badge: Badge, now: datetime) -> dict[str, Any]:
+    """What an award page shows that does not depend on the page's language."""
+    recipient = award.spec.recipient
+    issued = _local(site, award.issued_on)
+    expires = _local(site, award.expires) if award.expires else None
     return {
         "id": award.id,
         "json": urls.assertion_json(award.id),
+        "assertion_url": urls.absolute(site.base_url, urls.assertion_json(award.id)),
         "page": urls.award_page(award.id),
         "baked": None if award.revoked else urls.baked_image(award.id, badge.image_type),
-        "issued_on": award.issued_on.date().isoformat(),
-        "expires": award.expires.date().isoformat() if award.expires else None,
+        "baked_kind": badge.image_type.upper(),
+        "issued_on": issued,
+        "expires": expires,
+        "expired": award.expires is not None and award.expires <= now,
         "revoked": award.revoked,
+        "recipient_name": recipient.name if recipient.public and recipient.name else None,
+        "narrative_html": render_markdown(award.spec.narrative) if award.spec.narrative else None,
+        "evidence": [_evidence_view(e) for e in award.spec.evidence],
     }
 
 
-def write_pages(model: SiteModel, theme: Theme, writer: OutputWriter) -> None:
+def linkedin_url(
+    site: Site,
+    badge_name: str,
+    award_id: str,
+    issued: datetime,
+    expires: datetime | None,
+    cert_url: str,
+) -> str:
+    """LinkedIn's "add licence or certification" link, prefilled for this award."""
+    params: list[tuple[str, str]] = [("startTask", "CERTIFICATION_NAME"), ("name", badge_name)]
+    if site.linkedin_organization_id:
+        params.append(("organizationId", site.linkedin_organization_id))
+    else:
+        params.append(("organizationName", site.issuer.name))
+    params += [("issueYear", str(issued.year)), ("issueMonth", str(issued.month))]
+    if expires is not None:
+        params += [("expirationYear", str(expires.year)), ("expirationMonth", str(expires.month))]
+    params += [("certUrl", cert_url), ("certId", award_id)]
+    return f"{LINKEDIN_ADD_URL}?{urlencode(params, quote_via=quote)}"
+
+
+def award_view(
+    site: Site, base: dict[str, Any], badge: dict[str, Any], language: Language
+) -> dict[str, Any]:
+    cat = language.catalogue
+    page_url = urls.absolute(site.base_url, language.prefix + base["page"])
+    view = dict(base)
+    view["issued_on_text"] = cat.date(base["issued_on"])
+    view["expires_text"] = cat.date(base["expires"]) if base["expires"] else None
+    view["page_url"] = page_url
+    view["linkedin_url"] = (
+        None
+        if base["revoked"]
+        else linkedin_url(
+            site, badge["name"], base["id"], base["issued_on"], base["expires"], page_url
+        )
+    )
+    return view
+
+
+class _PageRenderer:
+    """Renders and writes pages; holds what every page of one language shares."""
+
+    def __init__(
+        self, site: Site, theme: Theme, writer: OutputWriter, languages: list[Language]
+    ) -> None:
+        self.site = site
+        self.theme = theme
+        self.writer = writer
+        self.languages = languages
+        self.issuer = issuer_view(site)
+        self._templates: dict[str, Any] = {}
+
+    def _template(self, name: str) -> Any:
+        template = self._templates.get(name)
+        if template is None:
+            template = self._templates[name] = self.theme.template(name)
+        return template
+
+    def alternates(self, language: Language, path: str, root: str) -> list[dict[str, Any]]:
+        if len(self.languages) < 2:
+            return []
+        return [
+            {
+                "code": other.code,
+                "name": other.catalogue.language_name,
+                "href": root + other.prefix + path,
+                "url": urls.absolute(self.site.base_url, other.prefix + path),
+                "current": other.code == language.code,
+            }
+            for other in self.languages
+        ]
+
+    def page(self, language: Language, path: str, template: str, kind: str, **context: Any) -> None:
+        """Write the page at `language.prefix + path`; `path` is the language-neutral path."""
+        full = language.prefix + path
+        root = _root(full)
+        cat = language.catalogue
+        html = self._template(template).render(
+            site=self.site,
+            issuer=self.issuer,
+            lang=language.code,
+            default_lang=self.site.language,
+            t=cat.t,
+            tn=cat.tn,
+            root=root,
+            lang_root=root + language.prefix,
+            page_kind=kind,
+            page_path=full,
+            page_url=urls.absolute(self.site.base_url, full),
+            alternates=self.alternates(language, path, root),
+            **context,
+        )
+        self.writer.write(full, html.encode("utf-8"))
+
+    def not_found(self, language: Language) -> None:
+        # Served for a missing URL at any depth: relative links would point nowhere.
+        base = self.site.base_url
+        html = self._template("404.html").render(
+            site=self.site,
+            issuer=self.issuer,
+            lang=language.code,
+            default_lang=self.site.language,
+            t=language.catalogue.t,
+            tn=language.catalogue.tn,
+            root=base,
+            lang_root=base,
+            page_kind="404",
+            page_path=urls.NOT_FOUND_PAGE,
+            page_url=None,
+            alternates=[],
+        )
+        self.writer.write(urls.NOT_FOUND_PAGE, html.encode("utf-8"))
+
+
+def site_languages(site: Site, theme: Theme) -> list[Language]:
+    locale_dirs = theme.locale_dirs()
+    return [
+        Language(code, urls.language_prefix(site.language, code), Catalogue(code, locale_dirs))
+        for code in site.languages
+    ]
+
+
+def write_pages(
+    model: SiteModel, theme: Theme, writer: OutputWriter, now: datetime | None = None
+) -> None:
+    """Write every page. `now` decides which awards show as expired (the build's clock)."""
     site = model.site
-    common = {"site": site, "lang": site.language}
+    now = now or datetime.now(UTC)
+    languages = site_languages(site, theme)
+    render = _PageRenderer(site, theme, writer, languages)
     for rel, source in theme.static_files().items():
-        writer.copy_file(f"static/{rel}", source)
-    badges = {slug: badge_view(b) for slug, b in model.badges.items()}
+        writer.copy_file(urls.STATIC_DIR + rel, source)
 
-    def page(path: str, template: str, **context: Any) -> None:
-        html = theme.render(template, root=_root(path), **common, **context)
-        writer.write(path, html.encode("utf-8"))
-
-    page("index.html", "index.html", badges=list(badges.values()))
-    page("404.html", "404.html")
-    for view in badges.values():
-        page(view["page"], "badge.html", badge=view)
+    awards_by_badge: dict[str, list[Award]] = {slug: [] for slug in model.badges}
     for award in model.awards:
-        view = award_view(award, model.badges[award.badge])
-        page(view["page"], "award.html", award=view, badge=badges[award.badge])
+        awards_by_badge[award.badge].append(award)
+    bases = {a.id: award_base(site, a, model.badges[a.badge], now) for a in model.awards}
+    criteria_cache: dict[str, str] = {}
+
+    def criteria_html(markdown_text: str) -> str:
+        html = criteria_cache.get(markdown_text)
+        if html is None:
+            html = criteria_cache[markdown_text] = render_markdown(markdown_text)
+        return html
+
+    for language in languages:
+        badges = {
+            slug: badge_view(
+                site,
+                badge,
+                awards_by_badge[slug],
+                language,
+                criteria_html(badge.text(language.code).criteria_md),
+            )
+            for slug, badge in model.badges.items()
+        }
+        views = list(badges.values())
+        render.page(language, urls.home_page(), "index.html", "home", badges=views)
+        render.page(language, urls.issuer_page(), "issuer.html", "issuer", badges=views)
+        for view in views:
+            render.page(language, view["page"], "badge.html", "badge", badge=view)
+        for award in model.awards:
+            badge = badges[award.badge]
+            view = award_view(site, bases[award.id], badge, language)
+            render.page(language, view["page"], "award.html", "award", award=view, badge=badge)
+    render.not_found(languages[0])

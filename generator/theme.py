@@ -1,7 +1,10 @@
 """Themes: Jinja2 templates and static files, with per-template override of the default theme.
 
-Lookup order for a template or static file: `themes/<site theme>/` in the project (beside
-`content/`), then `themes/default/` in the project, then the default theme shipped with Insigne.
+Lookup order for a template, a static file or a catalogue file: `themes/<site theme>/` in the
+project (beside `content/`), then `themes/default/` in the project, then the theme of that name
+shipped with Insigne, then the default theme shipped with Insigne. The first file found wins, so a
+project overrides one template by writing a file of the same name. A template that wants to extend
+the shipped one it replaces names it `default/<name>` (e.g. `{% extends "default/base.html" %}`).
 """
 
 from __future__ import annotations
@@ -53,16 +56,37 @@ class Theme:
                 )
             )
         self.env = jinja2.Environment(
-            loader=jinja2.FileSystemLoader([str(d / "templates") for d in self.dirs]),
+            loader=jinja2.ChoiceLoader(
+                [
+                    jinja2.FileSystemLoader([str(d / "templates") for d in self.dirs]),
+                    jinja2.PrefixLoader(
+                        {
+                            "default": jinja2.FileSystemLoader(
+                                str(BUILTIN_THEMES / "default" / "templates")
+                            )
+                        },
+                        delimiter="/",
+                    ),
+                ]
+            ),
             autoescape=True,
+            # A build compiles each template once; no need to stat the files on every page.
+            auto_reload=False,
             undefined=jinja2.StrictUndefined,
             trim_blocks=True,
             lstrip_blocks=True,
             keep_trailing_newline=True,
         )
 
+    def template(self, name: str) -> jinja2.Template:
+        return self.env.get_template(name)
+
     def render(self, template: str, **context: object) -> str:
         return self.env.get_template(template).render(**context)
+
+    def locale_dirs(self) -> list[Path]:
+        """Catalogue folders of the theme, most specific first (see `generator.i18n`)."""
+        return [d / "locales" for d in self.dirs if (d / "locales").is_dir()]
 
     def static_files(self) -> dict[str, Path]:
         """Every static file by its path under `static/`; the first theme in lookup order wins."""

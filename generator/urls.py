@@ -9,6 +9,21 @@ from __future__ import annotations
 
 ISSUER_JSON = "issuer.json"
 REVOCATIONS_JSON = "revocations.json"
+STATIC_DIR = "static/"
+NOT_FOUND_PAGE = "404.html"  # at the root only: static hosts serve this one file for any miss
+
+
+def language_prefix(default_language: str, language: str) -> str:
+    """Pages of the default language live at the root, the others under `<lang>/`."""
+    return "" if language == default_language else f"{language}/"
+
+
+def home_page(lang_prefix: str = "") -> str:
+    return f"{lang_prefix}index.html"
+
+
+def issuer_page(lang_prefix: str = "") -> str:
+    return f"{lang_prefix}issuer.html"
 
 
 def issuer_image(kind: str) -> str:
