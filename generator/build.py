@@ -9,10 +9,12 @@ from datetime import datetime
 from pathlib import Path
 
 from generator.content import load_model
+from generator.errors import InsigneError, Problem
 from generator.model import SiteModel
 from generator.pages import write_pages
 from generator.progress import AwardProgressWriter
 from generator.publish_ob2 import BakedImages, write_ob2
+from generator.selfcheck import check_tree
 from generator.theme import Theme
 from generator.writer import OutputWriter, WriteStats
 
@@ -26,6 +28,7 @@ class BuildOptions:
     now: datetime | None = None
     # Called with (awards done, awards total) while writing; see generator.progress.
     progress: Callable[[int, int], None] | None = None
+    verify: bool = True  # run generator.selfcheck on the staged tree (--no-verify turns it off)
 
 
 @dataclass
@@ -59,6 +62,9 @@ def build(options: BuildOptions) -> BuildResult:
     try:
         write_ob2(model, writer, BakedImages(model.badges))
         write_pages(model, theme, writer, now=options.now)
+        if options.verify:
+            # On the staged tree, before the swap: a failing check leaves the old output live.
+            _verify_staged(writer.prune(), options.now)
         # The ledger is saved before the new output goes live: an id may then be reserved and
         # not yet published, but never published and forgotten.
         ledger_updated = loaded.ledger.changed
@@ -69,3 +75,19 @@ def build(options: BuildOptions) -> BuildResult:
         writer.abort()
         raise
     return BuildResult(model, stats, time.perf_counter() - started, loaded.notices, ledger_updated)
+
+
+def _verify_staged(staging: Path, now: datetime | None) -> None:
+    report = check_tree(staging, now)
+    if not report.ok:
+        raise InsigneError(
+            [Problem(None, f"self-check: {line}") for line in report.problems]
+            + [
+                Problem(
+                    None,
+                    "the built site failed its self-check; the previous output was kept",
+                    hint="this is a bug in Insigne or the theme unless the content put an "
+                    "email address in public text; --no-verify skips the check",
+                )
+            ]
+        )

@@ -13,11 +13,21 @@ from generator.commands import build as build_command
 from generator.commands import check as check_command
 from generator.commands import init as init_command
 from generator.commands import new as new_command
+from generator.commands import revoke as revoke_command
+from generator.commands import verify as verify_command
 from generator.console import Console
 from generator.errors import InsigneError
 
 # Each command module registers its own parser; add new commands here.
-COMMANDS = [build_command, check_command, init_command, new_command, award_command]
+COMMANDS = [
+    build_command,
+    check_command,
+    init_command,
+    new_command,
+    award_command,
+    revoke_command,
+    verify_command,
+]
 
 
 def make_parser() -> argparse.ArgumentParser:

@@ -35,6 +35,7 @@ class OutputWriter:
         self._produced: set[str] = set()
         self._previous: set[str] = set()
         self._dirs: set[str] = set()
+        self._pruned = False
 
     # -- lifecycle -------------------------------------------------------------------------
     def begin(self) -> None:
@@ -53,11 +54,21 @@ class OutputWriter:
             else:
                 shutil.rmtree(self.backup)
 
+    def prune(self) -> Path:
+        """Drop what this build no longer produces; the staging tree is then the final tree.
+
+        Returns the staging folder, so it can be checked before `commit` swaps it in.
+        """
+        if not self._pruned:
+            for rel in sorted(self._previous - self._produced):
+                (self.staging / rel).unlink()
+                self.stats.removed += 1
+            self._remove_empty_dirs()
+            self._pruned = True
+        return self.staging
+
     def commit(self) -> WriteStats:
-        for rel in sorted(self._previous - self._produced):
-            (self.staging / rel).unlink()
-            self.stats.removed += 1
-        self._remove_empty_dirs()
+        self.prune()
         if self.output_dir.exists():
             # Two renames; a kill between them leaves the old tree as the backup, which the
             # next build's `recover` puts back.

@@ -51,11 +51,21 @@ def add_build_arguments(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="fail instead of recording new awards in the ledger (for CI/deploys)",
     )
+    parser.add_argument(
+        "--no-verify",
+        dest="verify",
+        action="store_false",
+        help="skip the self-check of the built site (insigne verify) before it goes live",
+    )
 
 
 def options_from(args: argparse.Namespace) -> BuildOptions:
     return BuildOptions(
-        content_dir=args.content, output_dir=args.output, base_url=args.base_url, locked=args.locked
+        content_dir=args.content,
+        output_dir=args.output,
+        base_url=args.base_url,
+        locked=args.locked,
+        verify=getattr(args, "verify", True),
     )
 
 

@@ -1,0 +1,403 @@
+"""Offline verification of a built tree: what a verifier would check, plus what only we can.
+
+Runs over the files alone (no content, no ledger), so it checks what is really published: the
+build runs it on the staged tree before swapping it in, and `insigne verify` on any output
+folder. It reports every problem found, as "path: what is wrong" lines.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from generator import urls
+from generator.baking import BakingError, unbake, unbake_svg
+from generator.ob2 import CONTEXT as OB2_CONTEXT
+
+IDENTITY_RE = re.compile(r"^sha256\$[0-9a-f]{64}$")
+# Loose on purpose: better a false alarm to look at than an address published by accident.
+EMAIL_RE = re.compile(rb"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.([A-Za-z]{2,})")
+# "logo@2x.png" looks like an address; a "top-level domain" that is a file type is not one.
+_FILE_TYPES = {"png", "svg", "jpg", "jpeg", "gif", "webp", "avif", "css", "js", "json", "html"}
+PRIVATE_PEM_RE = re.compile(rb"-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----")
+PRIVATE_KEY_SUFFIXES = (".key", ".seed", ".pem", ".p8", ".p12", ".pfx")
+PRIVATE_MEMBERS = {"privateKeyMultibase", "privateKeyPem", "privateKeyJwk", "secretKeyMultibase"}
+BAKED_SUFFIXES = (".png", ".svg")
+
+
+@dataclass
+class Report:
+    problems: list[str] = field(default_factory=list)
+    files: int = 0
+    assertions: int = 0
+    revoked: int = 0
+    baked: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def add(self, rel: str, message: str) -> None:
+        self.problems.append(f"{rel}: {message}")
+
+    def summary(self) -> str:
+        return (
+            f"{self.files} files, {self.assertions} assertions ({self.revoked} revoked), "
+            f"{self.baked} baked images: "
+            + ("no problems" if self.ok else f"{len(self.problems)} problem(s)")
+        )
+
+
+def check_tree(root: Path, now: datetime | None = None) -> Report:
+    """Check every file under `root`; never raises for a bad tree, only reports."""
+    checker = _Checker(root, now or datetime.now(UTC))
+    checker.run()
+    return checker.report
+
+
+def _ob2_terms() -> set[str]:
+    path = Path(__file__).parent / "contexts" / "openbadges-v2.json"
+    try:
+        return set(json.loads(path.read_text("utf-8"))["@context"])
+    except (OSError, ValueError, KeyError):
+        return set()
+
+
+class _Checker:
+    def __init__(self, root: Path, now: datetime) -> None:
+        self.root = root
+        self.now = now
+        self.report = Report()
+        self.docs: dict[str, Any] = {}
+        self.raw: dict[str, bytes] = {}
+        self.base = ""
+        self.issuer_email = ""
+        self.shapes_checked: set[str] = set()
+        self.ob2_terms = _ob2_terms()
+
+    # -- driver ----------------------------------------------------------------------------
+    def run(self) -> None:
+        if not self.root.is_dir():
+            self.report.add(str(self.root), "not a folder (build the site first)")
+            return
+        files = sorted(self._files())
+        self.report.files = len(files)
+        for rel in files:
+            self._read(rel)
+        if not self._issuer():
+            self._scan_all(files)
+            return
+        self._scan_all(files)
+        for rel in sorted(self.docs):
+            self._check_document(rel, self.docs[rel])
+        revoked_listed = self._revocation_list()
+        self._assertions(revoked_listed)
+        self._baked_orphans(files)
+
+    def _files(self) -> Iterator[str]:
+        for path in self.root.rglob("*"):
+            if path.is_file() or path.is_symlink():
+                yield path.relative_to(self.root).as_posix()
+
+    def _read(self, rel: str) -> None:
+        path = self.root / rel
+        if path.is_symlink():
+            self.report.add(rel, "is a symbolic link (static hosts may not follow it)")
+            return
+        data = path.read_bytes()
+        self.raw[rel] = data
+        if rel.endswith(".json"):
+            try:
+                self.docs[rel] = json.loads(data.decode("utf-8"))
+            except (UnicodeDecodeError, ValueError) as exc:
+                self.report.add(rel, f"not valid JSON ({exc})")
+
+    def _scan_all(self, files: list[str]) -> None:
+        for rel in files:
+            data = self.raw.get(rel)
+            if data is None:
+                continue
+            self._scan_secrets(rel, data)
+            self._scan_emails(rel, data)
+
+    # -- tree-wide scans -------------------------------------------------------------------
+    def _scan_secrets(self, rel: str, data: bytes) -> None:
+        if rel.lower().endswith(PRIVATE_KEY_SUFFIXES):
+            self.report.add(rel, "a key file is published (private keys must never be)")
+        if PRIVATE_PEM_RE.search(data):
+            self.report.add(rel, "contains a PEM private key")
+        doc = self.docs.get(rel)
+        if doc is not None:
+            for where in _private_members(doc, ""):
+                self.report.add(rel, f"contains private key material at {where}")
+
+    def _scan_emails(self, rel: str, data: bytes) -> None:
+        if b"@" not in data:
+            return
+        found: list[str] = []
+        for match in EMAIL_RE.finditer(data):
+            if match.group(1).lower().decode("ascii") in _FILE_TYPES:
+                continue
+            email = match.group(0).decode("ascii", "replace").lower()
+            if email != self.issuer_email and email not in found:
+                found.append(email)
+        if found:
+            shown = ", ".join(found[:3]) + (f" and {len(found) - 3} more" if len(found) > 3 else "")
+            self.report.add(rel, f"plaintext email address(es) published: {shown}")
+
+    # -- the issuer fixes the base URL -------------------------------------------------------
+    def _issuer(self) -> bool:
+        rel = urls.ISSUER_JSON
+        issuer = self.docs.get(rel)
+        if not isinstance(issuer, dict):
+            if rel not in self.raw:
+                self.report.add(rel, "missing (every other document points to it)")
+            elif rel in self.docs:
+                self.report.add(rel, "is not a JSON object")
+            return False
+        issuer_id = issuer.get("id")
+        if not isinstance(issuer_id, str) or not issuer_id.endswith("/" + rel):
+            self.report.add(rel, f"id {issuer_id!r} does not end with /{rel}")
+            return False
+        self.base = issuer_id[: -len(rel)]
+        email = issuer.get("email")
+        self.issuer_email = email.strip().lower() if isinstance(email, str) else ""
+        return True
+
+    def _resolve(self, url: Any, rel: str, what: str, kind: str | None = None) -> str | None:
+        """The tree path a URL names, if it is inside the tree (and a `kind` document)."""
+        if not isinstance(url, str):
+            self.report.add(rel, f"{what} is missing or not a URL")
+            return None
+        if not url.startswith(self.base):
+            self.report.add(rel, f"{what} {url} is not under the site's base URL {self.base}")
+            return None
+        target = url[len(self.base) :].split("#", 1)[0]
+        if target not in self.raw or ".." in target.split("/"):
+            self.report.add(rel, f"{what} {url} does not resolve inside the tree")
+            return None
+        if kind is not None:
+            doc = self.docs.get(target)
+            if not isinstance(doc, dict) or doc.get("type") != kind:
+                self.report.add(rel, f"{what} {url} is not a {kind}")
+                return None
+        return target
+
+    # -- every JSON document -----------------------------------------------------------------
+    def _check_document(self, rel: str, doc: Any) -> None:
+        if not isinstance(doc, dict) or "@context" not in doc:
+            return  # plain JSON (not linked data): parsing it was the check
+        context = doc["@context"]
+        if context == OB2_CONTEXT:
+            self._check_ob2_terms(rel, doc)
+            if doc.get("type") in ("Issuer", "BadgeClass", "Assertion", "RevocationList"):
+                expected = self.base + rel
+                if doc.get("id") != expected:
+                    self.report.add(
+                        rel, f"id {doc.get('id')!r} is not the URL it is served at ({expected})"
+                    )
+            if doc.get("type") == "BadgeClass":
+                self._resolve(doc.get("issuer"), rel, "issuer", "Issuer")
+                self._resolve(doc.get("image"), rel, "image")
+                if not doc.get("name") or not doc.get("description") or not doc.get("criteria"):
+                    self.report.add(rel, "a BadgeClass needs name, description and criteria")
+        elif isinstance(context, str) and context.startswith("https://w3id.org/openbadges"):
+            self.report.add(rel, f"@context {context!r} is not the Open Badges 2.0 context")
+        self._check_json_ld(rel, doc)
+
+    def _check_ob2_terms(self, rel: str, doc: dict[str, Any]) -> None:
+        if not self.ob2_terms:
+            return
+        unknown = sorted(
+            {key for key in _keys(doc) if not key.startswith("@") and ":" not in key}
+            - self.ob2_terms
+        )
+        if unknown:
+            self.report.add(rel, f"terms not in the Open Badges 2.0 context: {', '.join(unknown)}")
+
+    def _check_json_ld(self, rel: str, doc: dict[str, Any]) -> None:
+        # Expansion costs milliseconds per document; documents with the same keys and types
+        # expand the same way, so one of each shape is enough (10,000 assertions: a handful).
+        shape = json.dumps([doc.get("@context"), sorted(_shape(doc, ""))])
+        if shape in self.shapes_checked:
+            return
+        self.shapes_checked.add(shape)
+        try:
+            from generator import jsonld
+        except ImportError:  # the offline JSON-LD module is optional for this check
+            return
+        try:
+            jsonld.check_no_dropped_terms(doc)
+        except Exception as exc:  # noqa: BLE001 - any processor failure is a finding
+            self.report.add(rel, f"not well-formed JSON-LD: {exc}")
+
+    # -- revocations and assertions ------------------------------------------------------------
+    def _revocation_list(self) -> set[str]:
+        issuer = self.docs[urls.ISSUER_JSON]
+        listed: set[str] = set()
+        if "revocationList" not in issuer:
+            return listed
+        rel = self._resolve(
+            issuer["revocationList"], urls.ISSUER_JSON, "revocationList", "RevocationList"
+        )
+        if rel is None:
+            return listed
+        entries = self.docs[rel].get("revokedAssertions", [])
+        for entry in entries if isinstance(entries, list) else [entries]:
+            entry_id = entry.get("id") if isinstance(entry, dict) else entry
+            if isinstance(entry_id, str):
+                listed.add(entry_id)
+            else:
+                self.report.add(rel, f"revokedAssertions entry without an id: {entry!r}")
+        return listed
+
+    def _assertions(self, revoked_listed: set[str]) -> None:
+        seen: set[str] = set()
+        for rel, doc in sorted(self.docs.items()):
+            if not isinstance(doc, dict) or doc.get("@context") != OB2_CONTEXT:
+                continue
+            if doc.get("type") != "Assertion":
+                continue
+            self.report.assertions += 1
+            seen.add(str(doc.get("id")))
+            if doc.get("revoked") is True:
+                self.report.revoked += 1
+                self._revoked(rel, doc, revoked_listed)
+            else:
+                self._valid_assertion(rel, doc, revoked_listed)
+        for listed in sorted(revoked_listed - seen):
+            self.report.add(urls.REVOCATIONS_JSON, f"lists {listed}, which is not in the tree")
+
+    def _revoked(self, rel: str, doc: dict[str, Any], revoked_listed: set[str]) -> None:
+        if doc.get("id") not in revoked_listed:
+            self.report.add(rel, "revoked, but not listed in the issuer's revocation list")
+        if "recipient" in doc or "badge" in doc:
+            self.report.add(rel, "revoked, but still publishes recipient/badge details")
+        stem = rel.rsplit(".", 1)[0]
+        for suffix in BAKED_SUFFIXES:
+            if stem + suffix in self.raw:
+                self.report.add(stem + suffix, "baked image of a revoked assertion is published")
+
+    def _valid_assertion(self, rel: str, doc: dict[str, Any], revoked_listed: set[str]) -> None:
+        if doc.get("id") in revoked_listed:
+            self.report.add(rel, "listed as revoked, but served as a valid assertion")
+        recipient = doc.get("recipient")
+        if not isinstance(recipient, dict):
+            self.report.add(rel, "no recipient")
+        else:
+            identity = recipient.get("identity")
+            if recipient.get("hashed") is not True:
+                self.report.add(rel, "recipient is not hashed")
+            if not isinstance(identity, str) or not IDENTITY_RE.match(identity):
+                self.report.add(
+                    rel, "recipient identity is not 'sha256$' + 64 lowercase hex digits"
+                )
+            if not isinstance(recipient.get("salt"), str) or not recipient.get("salt"):
+                self.report.add(rel, "recipient has no salt")
+            if recipient.get("type") != "email":
+                self.report.add(rel, f"recipient type {recipient.get('type')!r} is not 'email'")
+        badge_rel = self._resolve(doc.get("badge"), rel, "badge", "BadgeClass")
+        if badge_rel is not None:
+            self._resolve(self.docs[badge_rel].get("issuer"), badge_rel, "issuer", "Issuer")
+        verification = doc.get("verification")
+        if not isinstance(verification, dict) or verification.get("type") not in (
+            "hosted",
+            "HostedBadge",
+        ):
+            self.report.add(rel, "verification is not {type: hosted}")
+        self._dates(rel, doc)
+        self._baked(rel, doc)
+
+    def _dates(self, rel: str, doc: dict[str, Any]) -> None:
+        issued = _moment(doc.get("issuedOn"))
+        if issued is None:
+            self.report.add(rel, f"issuedOn {doc.get('issuedOn')!r} is not a date with a time zone")
+        elif issued > self.now:
+            self.report.add(rel, f"issuedOn {doc['issuedOn']} is in the future")
+        if "expires" in doc:
+            expires = _moment(doc.get("expires"))
+            if expires is None:
+                self.report.add(
+                    rel, f"expires {doc.get('expires')!r} is not a date with a time zone"
+                )
+            elif issued is not None and expires <= issued:
+                self.report.add(rel, f"expires {doc['expires']} is not after issuedOn")
+
+    def _baked(self, rel: str, doc: dict[str, Any]) -> None:
+        image_rel = self._resolve(doc.get("image"), rel, "image")
+        if image_rel is None:
+            return
+        try:
+            payload = unbake(self.raw[image_rel])
+        except BakingError as exc:
+            self.report.add(image_rel, f"cannot be read as a baked image ({exc})")
+            return
+        self.report.baked += 1
+        if payload is None:
+            self.report.add(image_rel, "has no baked assertion")
+        elif payload.encode("utf-8") != self.raw[rel]:
+            self.report.add(image_rel, f"baked assertion differs from the hosted {rel}")
+        if image_rel.endswith(".svg"):
+            verify, _ = unbake_svg(self.raw[image_rel], element="assertion")
+            if verify != doc.get("id"):
+                self.report.add(image_rel, f"verify={verify!r} is not the assertion's id")
+
+    def _baked_orphans(self, files: list[str]) -> None:
+        prefix = urls.assertion_json("").rsplit("/", 1)[0] + "/"
+        for rel in files:
+            if rel.startswith(prefix) and rel.endswith(BAKED_SUFFIXES):
+                hosted = rel.rsplit(".", 1)[0] + ".json"
+                if hosted not in self.raw:
+                    self.report.add(rel, f"baked image without a hosted assertion ({hosted})")
+
+
+def _moment(value: Any) -> datetime | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return moment if moment.tzinfo is not None else None
+
+
+def _keys(node: Any) -> Iterator[str]:
+    if isinstance(node, dict):
+        for key, value in node.items():
+            yield key
+            yield from _keys(value)
+    elif isinstance(node, list):
+        for item in node:
+            yield from _keys(item)
+
+
+def _shape(node: Any, path: str) -> set[str]:
+    found: set[str] = set()
+    if isinstance(node, dict):
+        for key, value in node.items():
+            found.add(f"{path}/{key}")
+            if key in ("type", "@type"):
+                found.add(f"{path}/{key}={json.dumps(value)}")
+            found |= _shape(value, f"{path}/{key}")
+    elif isinstance(node, list):
+        for item in node:
+            found |= _shape(item, path)
+    return found
+
+
+def _private_members(node: Any, path: str) -> Iterator[str]:
+    if isinstance(node, dict):
+        if "d" in node and ("kty" in node or "crv" in node):
+            yield f"{path or '/'} (JWK 'd')"
+        for key, value in node.items():
+            if key in PRIVATE_MEMBERS:
+                yield f"{path}/{key}"
+            yield from _private_members(value, f"{path}/{key}")
+    elif isinstance(node, list):
+        for index, item in enumerate(node):
+            yield from _private_members(item, f"{path}/{index}")
