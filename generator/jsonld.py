@@ -1,0 +1,158 @@
+"""Offline JSON-LD: bundled contexts only, RDFC-1.0 canonicalisation, dropped-term checks.
+
+Signing a credential means signing its RDF form, so every context must come from the files in
+`generator/contexts/` (the same documents the npm verifier loads), never from the network.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from pyld import jsonld
+
+from generator.errors import InsigneError
+
+CONTEXTS_DIR = Path(__file__).parent / "contexts"
+
+# A throw-away vocabulary: a term the contexts do not define expands into it, so it can be
+# found and named instead of being silently dropped as pyld does.
+_SENTINEL_VOCAB = "urn:insigne:undefined-term#"
+
+
+class JsonLdError(InsigneError):
+    """A JSON-LD document that cannot be processed faithfully (and so cannot be signed)."""
+
+
+@cache
+def _index() -> dict[str, str]:
+    with (CONTEXTS_DIR / "index.json").open(encoding="utf-8") as f:
+        return json.load(f)
+
+
+@cache
+def _load_bundled(url: str) -> dict[str, Any]:
+    with (CONTEXTS_DIR / _index()[url]).open(encoding="utf-8") as f:
+        return json.load(f)
+
+
+def bundled_context_urls() -> list[str]:
+    """Every context URL this package can serve offline."""
+    return sorted(_index())
+
+
+def load_context(url: str) -> dict[str, Any]:
+    """The bundled document for a context URL (a fresh copy the caller may change)."""
+    if url not in _index():
+        raise JsonLdError(
+            f"JSON-LD context {url!r} is not bundled with Insigne; refusing to fetch it "
+            f"from the network (bundled: {', '.join(bundled_context_urls())})"
+        )
+    return copy.deepcopy(_load_bundled(url))
+
+
+def document_loader(url: str, options: dict[str, Any] | None = None) -> dict[str, Any]:
+    """pyld document loader that serves only the bundled contexts."""
+    return {"contextUrl": None, "documentUrl": url, "document": load_context(url)}
+
+
+def _options(**extra: Any) -> dict[str, Any]:
+    # base None: pyld would otherwise resolve relative IRIs against http://example.org/base/
+    # and sign a graph no other processor produces; unresolved, they are caught and reported.
+    return {"documentLoader": document_loader, "base": None, **extra}
+
+
+def canonicalize(doc: dict[str, Any]) -> str:
+    """RDFC-1.0 (URDNA2015) canonical N-Quads of a JSON-LD document, computed offline."""
+    try:
+        return jsonld.normalize(doc, _options(algorithm="URDNA2015", format="application/n-quads"))
+    except jsonld.JsonLdError as exc:
+        raise JsonLdError(f"cannot canonicalise JSON-LD document: {_describe(exc)}") from exc
+
+
+def expand(doc: dict[str, Any]) -> list[Any]:
+    """JSON-LD expansion with the bundled contexts."""
+    try:
+        return jsonld.expand(doc, _options())
+    except jsonld.JsonLdError as exc:
+        raise JsonLdError(f"cannot expand JSON-LD document: {_describe(exc)}") from exc
+
+
+def check_no_dropped_terms(doc: dict[str, Any]) -> None:
+    """Raise JsonLdError naming every term or type the contexts do not define.
+
+    pyld drops undefined properties without a word, so the signature would not cover them,
+    while jsonld.js (safe mode) rejects the whole credential. We expand once more with a
+    sentinel `@vocab` placed before the document's own contexts: every undefined property or
+    type then expands into the sentinel namespace, where it is found and named. Ids that are
+    not absolute IRIs (they vanish from the RDF too) are reported as well.
+    """
+    if "@context" not in doc:
+        raise JsonLdError("JSON-LD document has no @context")
+    contexts = doc["@context"] if isinstance(doc["@context"], list) else [doc["@context"]]
+    probe = dict(doc)
+    probe["@context"] = [{"@vocab": _SENTINEL_VOCAB}, *contexts]
+    expanded = expand(probe)
+    problems: list[str] = []
+    _walk(expanded, "", problems)
+    if problems:
+        raise JsonLdError(
+            "JSON-LD document uses terms its contexts do not define (they would be left out "
+            "of the signature and rejected by verifiers): " + "; ".join(sorted(set(problems)))
+        )
+
+
+def _walk(node: Any, path: str, problems: list[str]) -> None:
+    if isinstance(node, list):
+        for item in node:
+            _walk(item, path, problems)
+        return
+    if not isinstance(node, dict):
+        return
+    if "@value" in node:
+        return
+    for key, value in node.items():
+        if key.startswith(_SENTINEL_VOCAB):
+            name = key[len(_SENTINEL_VOCAB) :]
+            problems.append(f"property {name!r} at {path or '/'}")
+            continue
+        if key == "@type":
+            for t in value if isinstance(value, list) else [value]:
+                if isinstance(t, str) and t.startswith(_SENTINEL_VOCAB):
+                    problems.append(f"type {t[len(_SENTINEL_VOCAB) :]!r} at {path or '/'}")
+            continue
+        if key == "@id":
+            if isinstance(value, str) and not _is_absolute_or_blank(value):
+                problems.append(f"id {value!r} at {path or '/'} is not an absolute IRI")
+            continue
+        _walk(value, f"{path}/{_short(key)}", problems)
+
+
+def _is_absolute_or_blank(iri: str) -> bool:
+    if iri.startswith("_:"):
+        return True
+    scheme, sep, _ = iri.partition(":")
+    return bool(sep) and scheme[:1].isalpha() and all(c.isalnum() or c in "+-." for c in scheme)
+
+
+def _short(iri: str) -> str:
+    """The last segment of an expanded property IRI: readable in error messages."""
+    for sep in ("#", "/"):
+        if sep in iri:
+            iri = iri.rsplit(sep, 1)[1] or iri
+    return iri
+
+
+def _describe(exc: BaseException) -> str:
+    # pyld wraps the loader's own error; surface the innermost readable message.
+    seen: set[int] = set()
+    while True:
+        inner = getattr(exc, "cause", None) or exc.__cause__
+        if inner is None or id(inner) in seen:
+            break
+        seen.add(id(exc))
+        exc = inner
+    return str(exc).splitlines()[0] if str(exc) else type(exc).__name__
