@@ -14,6 +14,7 @@ from generator.commands import check as check_command
 from generator.commands import init as init_command
 from generator.commands import new as new_command
 from generator.commands import revoke as revoke_command
+from generator.commands import serve as serve_command
 from generator.commands import verify as verify_command
 from generator.console import Console
 from generator.errors import InsigneError
@@ -25,6 +26,7 @@ COMMANDS = [
     init_command,
     new_command,
     award_command,
+    serve_command,
     revoke_command,
     verify_command,
 ]
