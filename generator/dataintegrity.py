@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from functools import lru_cache
 from typing import Any
 
 from cryptography.exceptions import InvalidSignature
@@ -19,7 +20,7 @@ from generator.didweb import (
     base58btc_encode,
     ed25519_public_from_multikey,
 )
-from generator.jsonld import JsonLdError, canonicalize, check_no_dropped_terms
+from generator.jsonld import JsonLdError, canonicalize, canonicalize_checked
 
 PROOF_TYPE = "DataIntegrityProof"
 CRYPTOSUITE = "eddsa-rdfc-2022"
@@ -36,19 +37,26 @@ def proof_options(verification_method: str, created: str) -> dict[str, Any]:
     }
 
 
-def hash_data(unsigned: dict[str, Any], options: dict[str, Any]) -> bytes:
-    """sha256(canonical proof config) || sha256(canonical document), per eddsa-rdfc-2022."""
+def hash_data(unsigned: dict[str, Any], options: dict[str, Any], checked: bool = False) -> bytes:
+    """sha256(canonical proof config) || sha256(canonical document), per eddsa-rdfc-2022.
+
+    checked=True also refuses terms the contexts do not define (see check_no_dropped_terms).
+    """
     if "@context" not in unsigned:
         raise JsonLdError("a document to sign needs an @context")
     # The proof config is interpreted with the document's own contexts.
-    config = {
-        "@context": unsigned["@context"],
-        **{k: v for k, v in options.items() if k != "@context"},
-    }
-    config.pop("proofValue", None)
-    config_hash = hashlib.sha256(canonicalize(config).encode("utf-8")).digest()
-    doc_hash = hashlib.sha256(canonicalize(unsigned).encode("utf-8")).digest()
-    return config_hash + doc_hash
+    config = {k: v for k, v in options.items() if k not in ("@context", "proofValue")}
+    config["@context"] = unsigned["@context"]
+    config_hash = _config_hash(json.dumps(config, sort_keys=True, ensure_ascii=False))
+    canonical = canonicalize_checked(unsigned) if checked else canonicalize(unsigned)
+    return config_hash + hashlib.sha256(canonical.encode("utf-8")).digest()
+
+
+@lru_cache(maxsize=256)
+def _config_hash(config_json: str) -> bytes:
+    # A build signs many credentials with one key and few `created` values: canonicalising
+    # the same small proof config each time would cost as much as the credential itself.
+    return hashlib.sha256(canonicalize(json.loads(config_json)).encode("utf-8")).digest()
 
 
 def sign_eddsa_rdfc_2022(
@@ -64,9 +72,8 @@ def sign_eddsa_rdfc_2022(
     """
     if "proof" in unsigned:
         raise ValueError("document already has a proof; sign the unsigned document")
-    check_no_dropped_terms(unsigned)
     options = proof_options(verification_method, created)
-    signature = private_key.sign(hash_data(unsigned, options))
+    signature = private_key.sign(hash_data(unsigned, options, checked=True))
     return attach_proof(unsigned, {**options, "proofValue": "z" + base58btc_encode(signature)})
 
 

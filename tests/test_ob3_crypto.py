@@ -254,6 +254,8 @@ def test_canonicalize_sample_credential_offline() -> None:
     assert r'"Sait réagir: \"alerter, protéger, secourir\".\nDeuxième ligne\t!"' in nquads
     assert '"2024-05-17T09:30:00+02:00"^^<http://www.w3.org/2001/XMLSchema#dateTime>' in nquads
     assert "_:c14n0" in nquads
+    # The checked variant shares one expansion with the check: same bytes.
+    assert jsonld.canonicalize_checked(sample_credential()) == nquads
     # Key order does not matter to the canonical form.
     reordered = dict(reversed(list(sample_credential().items())))
     assert jsonld.canonicalize(reordered) == nquads

@@ -166,8 +166,12 @@ function collectErrors(value, out = [], seen = new Set()) {
   seen.add(value);
   if(value instanceof Error) {
     const name = value.name && value.name !== 'Error' ? `${value.name}: ` : '';
+    // jsonld.js safe mode says which term it refused in details.event: show it.
+    const event = value.details?.event;
+    const detail = event ? ` (${event.code}: ${event.message} ` +
+      `${JSON.stringify(event.details ?? {})})` : '';
     if(value.message) {
-      out.push(name + value.message);
+      out.push(name + value.message + detail);
     }
     for(const inner of value.errors || []) {
       collectErrors(inner, out, seen);
