@@ -8,6 +8,7 @@ folder. It reports every problem found, as "path: what is wrong" lines.
 from __future__ import annotations
 
 import json
+import os
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -15,8 +16,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
+
 from generator import urls
 from generator.baking import BakingError, unbake, unbake_svg
+from generator.jws import verify_rs256
 from generator.ob2 import CONTEXT as OB2_CONTEXT
 
 IDENTITY_RE = re.compile(r"^sha256\$[0-9a-f]{64}$")
@@ -100,9 +105,11 @@ class _Checker:
         self._baked_orphans(files)
 
     def _files(self) -> Iterator[str]:
-        for path in self.root.rglob("*"):
-            if path.is_file() or path.is_symlink():
-                yield path.relative_to(self.root).as_posix()
+        for folder, _dirs, names in os.walk(self.root):
+            rel_folder = os.path.relpath(folder, self.root)
+            for name in names:
+                rel = name if rel_folder == "." else f"{rel_folder}/{name}"
+                yield rel.replace(os.sep, "/")
 
     def _read(self, rel: str) -> None:
         path = self.root / rel
@@ -305,13 +312,48 @@ class _Checker:
         if badge_rel is not None:
             self._resolve(self.docs[badge_rel].get("issuer"), badge_rel, "issuer", "Issuer")
         verification = doc.get("verification")
-        if not isinstance(verification, dict) or verification.get("type") not in (
-            "hosted",
-            "HostedBadge",
-        ):
-            self.report.add(rel, "verification is not {type: hosted}")
+        kind = verification.get("type") if isinstance(verification, dict) else None
         self._dates(rel, doc)
-        self._baked(rel, doc)
+        if kind == "SignedBadge":
+            self._signed(rel, doc, verification)
+        elif kind in ("hosted", "HostedBadge"):
+            self._baked(rel, doc)
+        else:
+            self.report.add(rel, "verification is neither {type: hosted} nor SignedBadge")
+
+    def _signed(self, rel: str, doc: dict[str, Any], verification: dict[str, Any]) -> None:
+        """A signed assertion: its JWS carries exactly the hosted bytes, under a published key."""
+        jws_rel = rel.rsplit(".", 1)[0] + ".jws"
+        if jws_rel not in self.raw:
+            self.report.add(rel, f"signed assertion without its JWS ({jws_rel})")
+            return
+        token = self.raw[jws_rel].decode("ascii", "replace").strip()
+        key_rel = self._resolve(verification.get("creator"), rel, "creator", "CryptographicKey")
+        if key_rel is None:
+            return
+        try:
+            public = serialization.load_pem_public_key(
+                str(self.docs[key_rel].get("publicKeyPem", "")).encode("ascii")
+            )
+        except ValueError:
+            self.report.add(key_rel, "publicKeyPem is not a PEM public key")
+            return
+        payload = verify_rs256(token, public) if isinstance(public, RSAPublicKey) else None
+        if payload is None:
+            self.report.add(jws_rel, f"the JWS does not verify with {key_rel}")
+        elif payload != self.raw[rel]:
+            self.report.add(jws_rel, f"the signed payload differs from the hosted {rel}")
+        image_rel = self._resolve(doc.get("image"), rel, "image")
+        if image_rel is None:
+            return
+        try:
+            baked = unbake(self.raw[image_rel])
+        except BakingError as exc:
+            self.report.add(image_rel, f"cannot be read as a baked image ({exc})")
+            return
+        self.report.baked += 1
+        if baked is None or baked.strip() != token:
+            self.report.add(image_rel, f"the baked JWS differs from {jws_rel}")
 
     def _dates(self, rel: str, doc: dict[str, Any]) -> None:
         issued = _moment(doc.get("issuedOn"))

@@ -1,0 +1,274 @@
+"""`insigne verify OUTPUT_DIR` (generator.selfcheck): a clean build passes, each planted defect
+is found and named, and `insigne build` refuses to go live with a tree that fails the check."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from generator.baking import PngTemplate
+from generator.cli import main
+from generator.selfcheck import check_tree
+from tests.harness import repo_root
+
+BASE = "https://badges.example.org/"
+
+
+def build_example(tmp_path: Path, *extra: str) -> tuple[Path, Path]:
+    content = tmp_path / "content"
+    if not content.exists():
+        shutil.copytree(repo_root() / "content", content)
+    output = tmp_path / "output"
+    code = main(
+        ["-q", "build", "--content", str(content), "--output", str(output), "--base-url", BASE]
+        + list(extra)
+    )
+    assert code == 0
+    return content, output
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    _content, output = build_example(tmp_path_factory.mktemp("built"))
+    return output
+
+
+@pytest.fixture
+def tree(built: Path, tmp_path: Path) -> Path:
+    """A private copy of the built example, free to damage."""
+    copy = tmp_path / "tree"
+    shutil.copytree(built, copy)
+    return copy
+
+
+def first_assertion(tree: Path) -> tuple[Path, dict]:
+    path = sorted((tree / "assertions").glob("*.json"))[0]
+    return path, json.loads(path.read_text("utf-8"))
+
+
+def baked_png_assertion(tree: Path) -> tuple[Path, Path]:
+    png = sorted((tree / "assertions").glob("*.png"))[0]
+    return png.with_suffix(".json"), png
+
+
+def problems_of(tree: Path) -> list[str]:
+    return check_tree(tree).problems
+
+
+def test_clean_build_passes(built: Path) -> None:
+    report = check_tree(built)
+    assert report.problems == []
+    assert report.assertions == 6
+    assert report.baked == 6
+    assert report.files > 20
+
+
+def test_verify_command_exit_codes(tree: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["verify", str(tree)]) == 0
+    assert "no problems" in capsys.readouterr().out
+    (tree / "index.html").write_text("<p>write to jane.doe@example.com</p>", "utf-8")
+    assert main(["verify", str(tree)]) == 1
+    captured = capsys.readouterr()
+    assert "index.html: plaintext email address(es) published: jane.doe@example.com" in (
+        captured.err
+    )
+    assert "Traceback" not in captured.err
+
+
+def test_missing_folder_is_a_clear_error(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    assert main(["verify", str(tmp_path / "nope")]) == 1
+    assert "no such folder" in capsys.readouterr().err
+
+
+def test_plaintext_email_in_a_page(tree: Path) -> None:
+    page = sorted((tree / "awards").glob("*.html"))[0]
+    page.write_text(page.read_text("utf-8") + "<!-- Camille.Martin@example.org -->", "utf-8")
+    [problem] = problems_of(tree)
+    assert problem.startswith(f"awards/{page.name}: plaintext email")
+    assert "camille.martin@example.org" in problem
+
+
+def test_plaintext_email_in_json_and_in_a_png(tree: Path) -> None:
+    badge = tree / "badges" / "echofablab.json"
+    doc = json.loads(badge.read_text("utf-8"))
+    doc["description"] += " Questions: someone@example.net"
+    badge.write_text(json.dumps(doc), "utf-8")
+    image = tree / "badges" / "echofablab.png"
+    image.write_bytes(PngTemplate(image.read_bytes()).bake("Author", "leak@example.com"))
+    problems = problems_of(tree)
+    assert any(p.startswith("badges/echofablab.json: plaintext email") for p in problems)
+    assert any(
+        p.startswith("badges/echofablab.png: plaintext email") and "leak@example.com" in p
+        for p in problems
+    ), problems
+
+
+def test_issuer_email_and_file_names_are_not_reported(tree: Path) -> None:
+    issuer_email = json.loads((tree / "issuer.json").read_text("utf-8"))["email"]
+    (tree / "index.html").write_text(
+        f'<a href="mailto:{issuer_email.upper()}">x</a><img src="logo@2x.png">', "utf-8"
+    )
+    assert problems_of(tree) == []
+
+
+def test_tampered_baked_image(tree: Path) -> None:
+    hosted, png = baked_png_assertion(tree)
+    doc = json.loads(hosted.read_text("utf-8"))
+    doc["issuedOn"] = "2001-01-01T00:00:00+00:00"
+    png.write_bytes(PngTemplate(png.read_bytes()).bake("openbadges", json.dumps(doc)))
+    assert problems_of(tree) == [
+        f"assertions/{png.name}: baked assertion differs from the hosted assertions/{hosted.name}"
+    ]
+
+
+def test_baked_image_without_data(tree: Path) -> None:
+    hosted, png = baked_png_assertion(tree)
+    shutil.copy(tree / "badges" / "echofablab.png", png)
+    assert problems_of(tree) == [f"assertions/{png.name}: has no baked assertion"]
+
+
+def test_wrong_assertion_id(tree: Path) -> None:
+    path, doc = first_assertion(tree)
+    doc["id"] = BASE + "assertions/someone-else.json"
+    raw = json.dumps(doc, ensure_ascii=False, indent=2) + "\n"
+    path.write_text(raw, "utf-8")
+    problems = problems_of(tree)
+    assert (
+        f"assertions/{path.name}: id '{doc['id']}' is not the URL it is served at "
+        f"({BASE}assertions/{path.name})" in problems
+    )
+
+
+def test_missing_badge_class(tree: Path) -> None:
+    (tree / "badges" / "echofablab.json").unlink()
+    problems = problems_of(tree)
+    missing = [p for p in problems if "badges/echofablab.json does not resolve" in p]
+    assert len(missing) == 4, problems  # the four echofablab awards of the example
+
+
+def test_badge_class_with_a_foreign_issuer(tree: Path) -> None:
+    badge = tree / "badges" / "echofablab.json"
+    doc = json.loads(badge.read_text("utf-8"))
+    doc["issuer"] = "https://elsewhere.example.com/issuer.json"
+    badge.write_text(json.dumps(doc, indent=2), "utf-8")
+    assert any("is not under the site's base URL" in p for p in problems_of(tree))
+
+
+def test_malformed_recipient_hash(tree: Path) -> None:
+    path, doc = first_assertion(tree)
+    doc["recipient"]["identity"] = doc["recipient"]["identity"].upper()
+    del doc["recipient"]["salt"]
+    path.write_text(json.dumps(doc, indent=2), "utf-8")
+    problems = problems_of(tree)
+    assert f"assertions/{path.name}: recipient has no salt" in problems
+    assert any("'sha256$' + 64 lowercase hex" in p for p in problems)
+
+
+def test_dates_without_zone_and_expiry_before_issue(tree: Path) -> None:
+    path, doc = first_assertion(tree)
+    doc["issuedOn"] = "2017-09-15T00:00:00"
+    path.write_text(json.dumps(doc, indent=2), "utf-8")
+    other, doc2 = sorted((tree / "assertions").glob("*.json"))[1], None
+    doc2 = json.loads(other.read_text("utf-8"))
+    doc2["expires"] = "2000-01-01T00:00:00+00:00"
+    other.write_text(json.dumps(doc2, indent=2), "utf-8")
+    problems = problems_of(tree)
+    assert any(p.startswith(f"assertions/{path.name}: issuedOn") for p in problems)
+    assert any("is not after issuedOn" in p and other.name in p for p in problems)
+
+
+@pytest.mark.parametrize(
+    "plant",
+    [
+        lambda t: (t / "static" / "signing.key").write_bytes(b"anything"),
+        lambda t: (t / "did.seed").write_bytes(b"x" * 32),
+        lambda t: (t / "notes.txt").write_text(
+            "-----BEGIN PRIVATE KEY-----\nMC4CAQ==\n-----END PRIVATE KEY-----\n"
+        ),
+        lambda t: (t / "jwks.json").write_text(
+            json.dumps({"keys": [{"kty": "OKP", "crv": "Ed25519", "x": "AA", "d": "BB"}]})
+        ),
+        lambda t: (t / "key.json").write_text(json.dumps({"privateKeyMultibase": "z3u2"})),
+    ],
+    ids=["key-file", "seed-file", "pem", "jwk-d", "multibase"],
+)
+def test_private_key_material(tree: Path, plant: Callable[[Path], object]) -> None:
+    plant(tree)
+    problems = problems_of(tree)
+    assert len(problems) == 1, problems
+    assert "key" in problems[0]
+
+
+def test_revoked_assertion_must_be_listed_and_unbaked(tree: Path) -> None:
+    path, doc = first_assertion(tree)
+    revoked = {k: doc[k] for k in ("@context", "type", "id")}
+    revoked.update(revoked=True, revocationReason="test")
+    path.write_text(json.dumps(revoked, indent=2), "utf-8")
+    problems = problems_of(tree)
+    assert f"assertions/{path.name}: revoked, but not listed in the issuer's revocation list" in (
+        problems
+    )
+    assert any("baked image of a revoked assertion is published" in p for p in problems)
+
+
+def test_listed_as_revoked_but_served_valid(tree: Path) -> None:
+    path, doc = first_assertion(tree)
+    rl = tree / "revocations.json"
+    rl_doc = json.loads(rl.read_text("utf-8"))
+    rl_doc["revokedAssertions"] = [{"id": doc["id"]}, doc["id"]]
+    rl.write_text(json.dumps(rl_doc), "utf-8")
+    assert problems_of(tree) == [
+        f"assertions/{path.name}: listed as revoked, but served as a valid assertion"
+    ]
+
+
+def test_broken_json_and_foreign_terms(tree: Path) -> None:
+    (tree / "badges" / "gestion-de-projet.json").write_text("{not json", "utf-8")
+    path, doc = first_assertion(tree)
+    doc["favouriteColour"] = "blue"
+    path.write_text(json.dumps(doc, indent=2), "utf-8")
+    problems = problems_of(tree)
+    assert any(p.startswith("badges/gestion-de-projet.json: not valid JSON") for p in problems)
+    assert any(
+        p.startswith(f"assertions/{path.name}: terms not in the Open Badges 2.0 context")
+        and "favouriteColour" in p
+        for p in problems
+    ), problems
+
+
+def tree_digest(root: Path) -> dict[str, str]:
+    return {
+        p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(root.rglob("*"))
+        if p.is_file()
+    }
+
+
+def test_build_refuses_a_tree_that_fails_and_keeps_the_old_output(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    content, output = build_example(tmp_path)
+    before = tree_digest(output)
+    badge = content / "badges" / "echofablab.md"
+    badge.write_text(
+        badge.read_text("utf-8").replace(
+            "  A participé", "  Écrire à president.ping@example.org. A participé", 1
+        ),
+        "utf-8",
+    )
+    capsys.readouterr()
+    args = ["build", "--content", str(content), "--output", str(output), "--base-url", BASE]
+    assert main(args) == 1
+    err = capsys.readouterr().err
+    assert "self-check: badges/echofablab.json: plaintext email" in err
+    assert "the previous output was kept" in err
+    assert tree_digest(output) == before
+    assert not any(p.name.endswith("insigne-staging") for p in tmp_path.iterdir())
+
+    assert main([*args, "--no-verify"]) == 0
+    assert "president.ping@example.org" in (output / "badges" / "echofablab.json").read_text()
