@@ -175,6 +175,7 @@ def _load_badge(
         alignments=alignments,
         expires_after=expires_after,
         translations=texts,
+        verification=verification,
     )
 
 

@@ -14,7 +14,9 @@ from generator.model import SiteModel
 from generator.pages import write_pages
 from generator.progress import AwardProgressWriter
 from generator.publish_ob2 import BakedImages, write_ob2
+from generator.publish_ob3 import write_ob3
 from generator.selfcheck import check_tree
+from generator.signing import Signer
 from generator.theme import Theme
 from generator.writer import OutputWriter, WriteStats
 
@@ -58,9 +60,17 @@ def build(options: BuildOptions) -> BuildResult:
         if options.progress is not None
         else OutputWriter(options.output_dir)
     )
+    signer = Signer.for_site(model.site, options.locked)
+    notices = list(loaded.notices)
     writer.begin()
     try:
-        write_ob2(model, writer, BakedImages(model.badges))
+        baker = BakedImages(model.badges)
+        write_ob2(model, writer, baker, signer)
+        if not write_ob3(model, writer, baker, signer):
+            notices.append(
+                "Open Badges 3.0 credentials are not published: the site has no Ed25519 key "
+                "(create the issuer's keys with: insigne keys new)"
+            )
         write_pages(model, theme, writer, now=options.now)
         if options.verify:
             # On the staged tree, before the swap: a failing check leaves the old output live.
@@ -70,11 +80,17 @@ def build(options: BuildOptions) -> BuildResult:
         ledger_updated = loaded.ledger.changed
         if ledger_updated:
             loaded.ledger.save()
+        signer.cache.save()
+        if signer.signed_now and not model.site.is_preview:
+            notices.append(
+                f"signed {signer.signed_now} new document(s); commit content/signatures.json so "
+                "that builds without the private key can publish them"
+            )
         stats = writer.commit()
     except BaseException:
         writer.abort()
         raise
-    return BuildResult(model, stats, time.perf_counter() - started, loaded.notices, ledger_updated)
+    return BuildResult(model, stats, time.perf_counter() - started, notices, ledger_updated)
 
 
 def _verify_staged(staging: Path, now: datetime | None) -> None:

@@ -12,6 +12,7 @@ from generator.commands import award as award_command
 from generator.commands import build as build_command
 from generator.commands import check as check_command
 from generator.commands import init as init_command
+from generator.commands import keys as keys_command
 from generator.commands import new as new_command
 from generator.commands import revoke as revoke_command
 from generator.commands import serve as serve_command
@@ -29,6 +30,7 @@ COMMANDS = [
     serve_command,
     revoke_command,
     verify_command,
+    keys_command,
 ]
 
 

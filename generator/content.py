@@ -79,7 +79,7 @@ def load_model(
 
 def _award(ledger: Ledger, spec: AwardSpec) -> Award:
     entry = ledger.assign(spec)
-    return Award(entry.id, entry.salt, spec)
+    return Award(entry.id, entry.salt, spec, ledger.status_index(entry))
 
 
 def _check_nothing_lost(

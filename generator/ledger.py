@@ -66,6 +66,7 @@ class Ledger:
     entries: dict[str, Entry]  # by award key
     changed: bool = False
     new_ids: set[str] = field(default_factory=set)
+    _next_status: int | None = None
 
     @classmethod
     def load(cls, content_dir: Path) -> Ledger:
@@ -94,6 +95,19 @@ class Ledger:
 
     def is_new(self, award_id: str) -> bool:
         return award_id in self.new_ids
+
+    def status_index(self, entry: Entry) -> int:
+        """The award's position in the Open Badges 3.0 revocation status list, decided once."""
+        index = entry.extra.get("status")
+        if not isinstance(index, int):
+            if self._next_status is None:
+                taken = [e.extra.get("status") for e in self.entries.values()]
+                self._next_status = max((i for i in taken if isinstance(i, int)), default=-1) + 1
+            index = self._next_status
+            self._next_status += 1
+            entry.extra["status"] = index
+            self.changed = True
+        return index
 
     def ids(self) -> set[str]:
         return {e.id for e in self.entries.values()}

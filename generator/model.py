@@ -29,6 +29,13 @@ class Site:
     issuer: Issuer
     content_dir: Path
     linkedin_organization_id: str | None = None
+    verification: str = "hosted"  # OB 2.0 default for every badge: "hosted" or "signed"
+    configured_base_url: str | None = None  # site.yaml's base_url when --base-url overrides it
+
+    @property
+    def is_preview(self) -> bool:
+        """Built for another address than its own (serve, tests): never deployed as is."""
+        return self.configured_base_url not in (None, self.base_url)
 
 
 @dataclass(frozen=True)
@@ -74,6 +81,7 @@ class Badge:
     alignments: tuple[Alignment, ...] = ()
     expires_after: Duration | None = None
     translations: dict[str, BadgeText] = field(default_factory=dict)
+    verification: str | None = None  # overrides Site.verification for this badge
 
     def text(self, language: str | None = None) -> BadgeText:
         if language and language in self.translations:
@@ -129,6 +137,7 @@ class Award:
     id: str
     salt: str
     spec: AwardSpec
+    status_index: int = 0  # bit in the Open Badges 3.0 revocation status list
 
     @property
     def badge(self) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from typing import Any
 
 from generator import urls
@@ -16,7 +17,8 @@ def _url(site: Site, path: str) -> str:
     return urls.absolute(site.base_url, path)
 
 
-def issuer_profile(site: Site) -> dict[str, Any]:
+def issuer_profile(site: Site, public_keys: Sequence[str] = ()) -> dict[str, Any]:
+    """The issuer Profile; `public_keys` are the URLs of its CryptographicKey documents."""
     issuer = site.issuer
     doc: dict[str, Any] = {
         "@context": CONTEXT,
@@ -30,8 +32,21 @@ def issuer_profile(site: Site) -> dict[str, Any]:
         doc["description"] = issuer.description
     if issuer.image is not None and issuer.image_type:
         doc["image"] = _url(site, urls.issuer_image(issuer.image_type))
+    if public_keys:
+        doc["publicKey"] = list(public_keys)
     doc["revocationList"] = _url(site, urls.REVOCATIONS_JSON)
     return doc
+
+
+def key_document(site: Site, key_id: str, public_key_pem: str) -> dict[str, Any]:
+    """A CryptographicKey; signed assertions name its URL as their `creator`."""
+    return {
+        "@context": CONTEXT,
+        "type": "CryptographicKey",
+        "id": _url(site, urls.key_json(key_id)),
+        "owner": _url(site, urls.ISSUER_JSON),
+        "publicKeyPem": public_key_pem,
+    }
 
 
 def badge_class(site: Site, badge: Badge) -> dict[str, Any]:
@@ -66,7 +81,8 @@ def _alignment(alignment: Any) -> dict[str, str]:
     return doc
 
 
-def assertion(site: Site, badge: Badge, award: Award) -> dict[str, Any]:
+def assertion(site: Site, badge: Badge, award: Award, creator: str | None = None) -> dict[str, Any]:
+    """The hosted assertion, or with `creator` (a key URL) the payload of a signed one."""
     if award.revoked is not None:
         return revoked_assertion(site, award)
     doc: dict[str, Any] = {
@@ -81,7 +97,9 @@ def assertion(site: Site, badge: Badge, award: Award) -> dict[str, Any]:
         },
         "badge": _url(site, urls.badge_json(badge.slug)),
         "issuedOn": ob_datetime(award.issued_on),
-        "verification": {"type": "hosted"},
+        "verification": (
+            {"type": "SignedBadge", "creator": creator} if creator else {"type": "hosted"}
+        ),
         "image": _url(site, urls.baked_image(award.id, badge.image_type)),
     }
     if award.expires is not None:

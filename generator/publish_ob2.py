@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from generator import ob2, urls
 from generator.baking import PngTemplate, SvgTemplate
-from generator.model import Badge, SiteModel
+from generator.keys import RSA, PublicKey
+from generator.model import Award, Badge, Site, SiteModel
+from generator.signing import Signer
 from generator.writer import OutputWriter
 
 
@@ -24,6 +26,19 @@ class BakedImages:
             self._templates[slug] = template
         return template
 
+    def bake_signed(self, slug: str, token: str) -> bytes:
+        """A signed badge carries its compact JWS (the SVG `verify` attribute holds it too)."""
+        template = self.template(slug)
+        if isinstance(template, PngTemplate):
+            return template.bake("openbadges", token)
+        return template.bake(keyword="assertion", verify=token, payload=token)
+
+    def bake_credential(self, slug: str, credential_json: str) -> bytes:
+        template = self.template(slug)
+        if isinstance(template, PngTemplate):
+            return template.bake("openbadgecredential", credential_json)
+        return template.bake(keyword="credential", verify=None, payload=credential_json)
+
     def bake_assertion(self, slug: str, assertion_url: str, assertion_json: str) -> bytes:
         template = self.template(slug)
         if isinstance(template, PngTemplate):
@@ -31,9 +46,14 @@ class BakedImages:
         return template.bake(keyword="assertion", verify=assertion_url, payload=assertion_json)
 
 
-def write_ob2(model: SiteModel, writer: OutputWriter, baker: BakedImages) -> None:
+def write_ob2(model: SiteModel, writer: OutputWriter, baker: BakedImages, signer: Signer) -> None:
     site = model.site
-    writer.write(urls.ISSUER_JSON, ob2.to_json_bytes(ob2.issuer_profile(site)))
+    rsa_keys = signer.keys(RSA)
+    key_urls = [urls.absolute(site.base_url, urls.key_json(k.id)) for k in rsa_keys]
+    writer.write(urls.ISSUER_JSON, ob2.to_json_bytes(ob2.issuer_profile(site, key_urls)))
+    for key in rsa_keys:
+        document = ob2.key_document(site, key.id, key.public)
+        writer.write(urls.key_json(key.id), ob2.to_json_bytes(document))
     if site.issuer.image is not None and site.issuer.image_type:
         writer.copy_file(urls.issuer_image(site.issuer.image_type), site.issuer.image)
     for badge in model.badges.values():
@@ -42,13 +62,40 @@ def write_ob2(model: SiteModel, writer: OutputWriter, baker: BakedImages) -> Non
     revoked = []
     for award in model.awards:
         badge = model.badges[award.badge]
+        if award.revoked is not None:
+            revoked.append(award)
+            # Same URL, minimal body; never offered as a baked image (or a JWS) again.
+            document = ob2.revoked_assertion(site, award)
+            writer.write(urls.assertion_json(award.id), ob2.to_json_bytes(document))
+            continue
+        if (badge.verification or site.verification) == "signed":
+            _write_signed(site, badge, award, writer, baker, signer)
+            continue
         document = ob2.assertion(site, badge, award)
         data = ob2.to_json_bytes(document)
         writer.write(urls.assertion_json(award.id), data)
-        if award.revoked is not None:
-            revoked.append(award)
-            continue  # a revoked award is never offered as a baked image again
         # The baked copy carries the very bytes that are hosted, so the two never disagree.
         baked = baker.bake_assertion(award.badge, document["id"], data.decode("utf-8"))
         writer.write(urls.baked_image(award.id, badge.image_type), baked)
     writer.write(urls.REVOCATIONS_JSON, ob2.to_json_bytes(ob2.revocation_list(site, revoked)))
+
+
+def _write_signed(
+    site: Site,
+    badge: Badge,
+    award: Award,
+    writer: OutputWriter,
+    baker: BakedImages,
+    signer: Signer,
+) -> None:
+    def payload(key: PublicKey) -> bytes:
+        creator = urls.absolute(site.base_url, urls.key_json(key.id))
+        return ob2.to_json_bytes(ob2.assertion(site, badge, award, creator))
+
+    data, token = signer.sign_assertion(payload, f"award {award.id} (signed, {badge.slug})")
+    # The signed assertion stays readable at its id; the JWS is what verifiers check.
+    writer.write(urls.assertion_json(award.id), data)
+    writer.write(urls.assertion_jws(award.id), token.encode("ascii") + b"\n")
+    writer.write(
+        urls.baked_image(award.id, badge.image_type), baker.bake_signed(award.badge, token)
+    )

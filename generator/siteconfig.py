@@ -23,7 +23,6 @@ SITE_FIELDS = {
     "issuer",
     "linkedin",
     "verification",
-    "signing",
 }
 ISSUER_FIELDS = {"name", "url", "email", "description", "image"}
 # BCP 47, loosely: a primary subtag and optional subtags (fr, en, fr-BE, zh-Hant-TW).
@@ -112,6 +111,10 @@ def load_site(
         lr.unknown_keys({"organization_id"})
         linkedin_id = lr.text("organization_id")
 
+    verification = r.text("verification", default="hosted") or "hosted"
+    if verification not in ("hosted", "signed"):
+        r.error("verification", f"verification must be 'hosted' or 'signed', got {verification!r}")
+    configured = r.text("base_url")
     issuer = _load_issuer(data.get("issuer"), r, content_dir, path, problems)
     if problems or issuer is None or base_url is None:
         return None, problems
@@ -126,6 +129,8 @@ def load_site(
         issuer=issuer,
         content_dir=content_dir,
         linkedin_organization_id=linkedin_id,
+        verification=verification,
+        configured_base_url=normalise_base_url(configured) if configured else None,
     )
     return site, problems
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 ISSUER_JSON = "issuer.json"
 REVOCATIONS_JSON = "revocations.json"
+STATUS_LIST_JSON = "status/revocation.json"
 STATIC_DIR = "static/"
 NOT_FOUND_PAGE = "404.html"  # at the root only: static hosts serve this one file for any miss
 
@@ -56,3 +57,23 @@ def award_page(award_id: str, lang_prefix: str = "") -> str:
 
 def absolute(base_url: str, path: str) -> str:
     return base_url + path
+
+
+def credential_json(award_id: str) -> str:
+    return f"credentials/{award_id}.json"
+
+
+def credential_image(award_id: str, kind: str) -> str:
+    return f"credentials/{award_id}.{kind}"
+
+
+def achievement_json(slug: str) -> str:
+    return f"achievements/{slug}.json"
+
+
+def assertion_jws(award_id: str) -> str:
+    return f"assertions/{award_id}.jws"
+
+
+def key_json(key_id: str) -> str:
+    return f"keys/{key_id}.json"
