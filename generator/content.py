@@ -55,6 +55,7 @@ def load_model(
         for s in held_back
     ]
     keys_in_content = {s.key for s in specs}
+    recorded = len(ledger.entries)
     _check_nothing_lost(ledger, keys_in_content, now, content_dir, problems)
     problems.raise_if_any()
 
@@ -64,11 +65,15 @@ def load_model(
         ledger.assign(spec)
     awards = [_award(ledger, spec) for spec in published]
     if locked and ledger.changed:
-        new = len(ledger.new_ids)
+        new, forgotten = len(ledger.new_ids), recorded - len(ledger.entries)
+        reasons = [f"{new} new award(s) have no id yet"] if new else []
+        if forgotten:
+            reasons.append(f"{forgotten} unpublished future award(s) were removed")
+        detail = "; ".join(reasons) or "its entries need updating for this version of Insigne"
         raise InsigneError(
             Problem(
                 ledger.path,
-                f"--locked: the ledger is out of date ({new} new award(s) have no id yet)",
+                f"--locked: the ledger is out of date ({detail})",
                 hint="run 'insigne build' without --locked, then commit content/ledger.json",
             )
         )
