@@ -57,6 +57,7 @@ def load_model(
     keys_in_content = {s.key for s in specs}
     recorded = len(ledger.entries)
     _check_nothing_lost(ledger, keys_in_content, now, content_dir, problems)
+    forgotten = recorded - len(ledger.entries)  # unpublished future awards taken out
     problems.raise_if_any()
 
     # Future awards get their id now too, so that the build which publishes them on their date
@@ -65,7 +66,7 @@ def load_model(
         ledger.assign(spec)
     awards = [_award(ledger, spec) for spec in published]
     if locked and ledger.changed:
-        new, forgotten = len(ledger.new_ids), recorded - len(ledger.entries)
+        new = len(ledger.new_ids)
         reasons = [f"{new} new award(s) have no id yet"] if new else []
         if forgotten:
             reasons.append(f"{forgotten} unpublished future award(s) were removed")
