@@ -217,3 +217,36 @@ def error_texts(report: dict[str, Any]) -> list[str]:
         for message in report["messages"]
         if message.get("messageLevel") == "ERROR"
     ]
+
+
+JS_DIR = Path(__file__).resolve().parent / "js"
+OB3_VERIFIER = JS_DIR / "verify-ob3.mjs"
+
+
+def verify_ob3(inputs: list[str | Path], port: int, timeout: float = 180.0) -> list[dict[str, Any]]:
+    """Run the independent npm verifier (Digital Bazaar) on credentials served on `port`.
+
+    did:web always resolves over https; the site is served over http on 127.0.0.1, so the https
+    origin of the DID is mapped onto the local server (nothing leaves the machine).
+    """
+    if not (JS_DIR / "node_modules" / "@digitalbazaar" / "vc").is_dir():
+        raise ValidatorMissing(
+            "tests/js/node_modules is missing: run `npm ci --prefix tests/js` (make test-deps)"
+        )
+    command = [
+        "node",
+        str(OB3_VERIFIER),
+        "--map",
+        f"https://127.0.0.1:{port}=http://127.0.0.1:{port}",
+    ]
+    command += [str(i) for i in inputs]
+    done = subprocess.run(
+        command, capture_output=True, text=True, timeout=timeout, stdin=subprocess.DEVNULL
+    )
+    reports = [json.loads(line) for line in done.stdout.splitlines() if line.strip()]
+    if len(reports) != len(inputs):
+        raise RuntimeError(
+            f"verify-ob3 gave {len(reports)} reports for {len(inputs)} inputs:\n"
+            f"{done.stdout}\n{done.stderr}"
+        )
+    return reports
