@@ -9,6 +9,7 @@ the shipped one it replaces names it `default/<name>` (e.g. `{% extends "default
 
 from __future__ import annotations
 
+import importlib.util
 import os
 from pathlib import Path
 
@@ -16,7 +17,19 @@ import jinja2
 
 from generator.errors import InsigneError, Problem
 
-BUILTIN_THEMES = Path(__file__).resolve().parent.parent / "themes"
+
+def _builtin_themes() -> Path:
+    """The shipped themes: the checkout's `themes/` (editable install) or the wheel's copy."""
+    checkout = Path(__file__).resolve().parent.parent / "themes"
+    if (checkout / "default" / "templates").is_dir():
+        return checkout
+    spec = importlib.util.find_spec("insigne_themes")
+    if spec is not None and spec.submodule_search_locations:
+        return Path(next(iter(spec.submodule_search_locations)))
+    return checkout
+
+
+BUILTIN_THEMES = _builtin_themes()
 
 
 def theme_dirs(project_dir: Path, name: str) -> list[Path]:
