@@ -1,10 +1,15 @@
 """The one place that writes `output/`: staged, atomic, and lazy about unchanged files.
 
-A build never writes into the live output. It prepares a staging tree beside it, seeded with
-hard links to the previous output (cheap, and it keeps the mtimes of files that do not change),
+A build never writes into the live output. It prepares a staging tree beside it holding hard
+links to the previous output (cheap, and it keeps the mtimes of files that do not change),
 replaces only the files whose bytes differ, deletes what the build no longer produces, and then
 swaps the staging tree in. A build killed half-way leaves the previous output whole; a rebuild
 with nothing changed writes nothing, so deploys upload only what changed.
+
+Linking 30,000 files costs about as much as a small rebuild, so the tree swapped out by the
+last build is kept beside the output as a spare (`.output.insigne-previous`); the build
+manifest (`generator/manifest.py`) lists the paths where the spare and the live output differ,
+and the next build turns the spare into its staging tree by re-linking just those.
 """
 
 from __future__ import annotations
@@ -12,8 +17,11 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from generator.manifest import Manifest
 
 
 @dataclass
@@ -23,6 +31,7 @@ class WriteStats:
     removed: int = 0
     bytes_written: int = 0
     written_paths: list[str] = field(default_factory=list)
+    removed_paths: list[str] = field(default_factory=list)
 
 
 class OutputWriter:
@@ -30,29 +39,44 @@ class OutputWriter:
         self.output_dir = output_dir.resolve()
         parent = self.output_dir.parent
         self.staging = parent / f".{self.output_dir.name}.insigne-staging"
+        # During the swap: the old tree. Between builds: the spare (see the module docstring).
         self.backup = parent / f".{self.output_dir.name}.insigne-previous"
         self.stats = WriteStats()
+        self.manifest: Manifest | None = None
         self._produced: set[str] = set()
         self._previous: set[str] = set()
         self._dirs: set[str] = set()
+        self._groups: dict[str, tuple[str, tuple[str, ...]]] = {}
+        self._recording: list[str] | None = None
+        self._from_spare = False
         self._pruned = False
 
     # -- lifecycle -------------------------------------------------------------------------
-    def begin(self) -> None:
+    def begin(self, manifest: Manifest | None = None) -> None:
+        self.manifest = manifest if manifest is not None else Manifest.load(self.output_dir)
         self.recover()
         if self.staging.exists():
-            shutil.rmtree(self.staging)
-        self.staging.mkdir(parents=True)
+            shutil.rmtree(self.staging)  # left by a killed build
+        m = self.manifest
         if self.output_dir.is_dir():
+            if m.describes_output and m.spare_delta is not None and self.backup.is_dir():
+                os.rename(self.backup, self.staging)
+                self._from_spare = True
+                self._apply_delta(m.spare_delta, m.files)
+                self._previous = set(m.files)
+                return
+            if self.backup.exists():
+                shutil.rmtree(self.backup)
+            self.staging.mkdir(parents=True)
             self._previous = self._link_tree(self.output_dir, self.staging)
+        else:
+            self.staging.mkdir(parents=True)
 
     def recover(self) -> None:
         """Repair what a build killed during the swap left behind (see `commit`)."""
-        if self.backup.exists():
-            if not self.output_dir.exists():
-                os.rename(self.backup, self.output_dir)
-            else:
-                shutil.rmtree(self.backup)
+        if self.backup.exists() and not self.output_dir.exists():
+            os.rename(self.backup, self.output_dir)
+        # Otherwise the backup is the spare tree, which `begin` reuses or discards.
 
     def prune(self) -> Path:
         """Drop what this build no longer produces; the staging tree is then the final tree.
@@ -60,23 +84,33 @@ class OutputWriter:
         Returns the staging folder, so it can be checked before `commit` swaps it in.
         """
         if not self._pruned:
-            for rel in sorted(self._previous - self._produced):
+            removed = sorted(self._previous - self._produced)
+            for rel in removed:
                 (self.staging / rel).unlink()
                 self.stats.removed += 1
-            self._remove_empty_dirs()
+            self.stats.removed_paths = removed
+            self._remove_empty_dirs(removed)
             self._pruned = True
         return self.staging
 
     def commit(self) -> WriteStats:
         self.prune()
+        removed = self.stats.removed_paths
         if self.output_dir.exists():
+            if self.backup.exists():  # a spare `begin` did not take (a subclass skipped it)
+                shutil.rmtree(self.backup)
             # Two renames; a kill between them leaves the old tree as the backup, which the
-            # next build's `recover` puts back.
+            # next build's `recover` puts back. The old tree is then kept as the spare.
             os.rename(self.output_dir, self.backup)
             os.rename(self.staging, self.output_dir)
-            shutil.rmtree(self.backup)
         else:
             os.rename(self.staging, self.output_dir)
+        if self.manifest is not None:
+            m = self.manifest
+            m.files = self._produced
+            m.groups = self._groups
+            m.spare_delta = set(self.stats.written_paths) | set(removed)
+            m.save(self.output_dir)
         return self.stats
 
     def abort(self) -> None:
@@ -89,20 +123,34 @@ class OutputWriter:
         if rel in self._produced:
             raise RuntimeError(f"two outputs claim the same path: {rel}")
         self._produced.add(rel)
-        target = self.staging / rel
+        if self._recording is not None:
+            self._recording.append(rel)
+        target = f"{self.staging}/{rel}"
         if rel in self._previous:
             try:
-                if target.stat().st_size == len(data) and target.read_bytes() == data:
-                    self.stats.unchanged += 1
-                    return False
+                if os.stat(target).st_size == len(data):
+                    with open(target, "rb") as handle:
+                        if handle.read() == data:
+                            self.stats.unchanged += 1
+                            return False
             except OSError:
                 pass
             # Never write through the hard link: that would change the live output too.
-            target.unlink()
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(target)
         else:
             self._ensure_dir(rel)
-        with open(target, "wb") as handle:
-            handle.write(data)
+            if self._from_spare:
+                # Defensive: a stray link in a recycled tree must never be written through.
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(target)
+        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+        try:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view) :]
+        finally:
+            os.close(fd)
         self.stats.written += 1
         self.stats.bytes_written += len(data)
         self.stats.written_paths.append(rel)
@@ -113,17 +161,68 @@ class OutputWriter:
         if rel not in self._previous:
             return False
         self._produced.add(rel)
+        if self._recording is not None:
+            self._recording.append(rel)
         self.stats.unchanged += 1
         return True
 
     def copy_file(self, rel: str, source: Path) -> bool:
         return self.write(rel, source.read_bytes())
 
+    # -- skipping work ---------------------------------------------------------------------
+    def reuse(self, group: str, key: str) -> bool:
+        """Keep every file of `group` if the last build made them from inputs with this `key`.
+
+        `key` must change whenever anything the group's files are made from changes (see
+        `manifest.award_fingerprint`); the caller then skips rendering them altogether.
+        """
+        m = self.manifest
+        if m is None or not m.describes_output:
+            return False
+        previous = m.groups.get(group)
+        if previous is None or previous[0] != key:
+            return False
+        files = previous[1]
+        if any(rel not in self._previous or rel in self._produced for rel in files):
+            return False
+        for rel in files:
+            self.keep(rel)
+        self._groups[group] = previous
+        return True
+
+    def cached(self, group: str, key: str, produce: Callable[[], None]) -> None:
+        """Run `produce` (which writes the group's files) unless `reuse(group, key)` holds."""
+        if self.reuse(group, key):
+            return
+        outer, self._recording = self._recording, []
+        try:
+            produce()
+            self._groups[group] = (key, tuple(self._recording))
+        finally:
+            self._recording = outer
+
+    # -- internals -------------------------------------------------------------------------
     def _ensure_dir(self, rel: str) -> None:
         parent = os.path.dirname(rel)
         if parent and parent not in self._dirs:
             (self.staging / parent).mkdir(parents=True, exist_ok=True)
             self._dirs.add(parent)
+
+    def _apply_delta(self, delta: set[str], files: set[str]) -> None:
+        """Make the spare (now the staging tree) equal to the live output again."""
+        gone = [rel for rel in delta if rel not in files]
+        for rel in sorted(delta):
+            target = f"{self.staging}/{rel}"
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(target)
+            if rel in files:
+                self._ensure_dir(rel)
+                source = f"{self.output_dir}/{rel}"
+                try:
+                    os.link(source, target)
+                except OSError:
+                    shutil.copy2(source, target)
+        self._remove_empty_dirs(gone)
 
     def _link_tree(self, source: Path, dest: Path) -> set[str]:
         found: set[str] = set()
@@ -143,8 +242,14 @@ class OutputWriter:
                 found.add(rel)
         return found
 
-    def _remove_empty_dirs(self) -> None:
-        for root, _dirs, _files in os.walk(self.staging, topdown=False):
-            if root != str(self.staging):
-                with contextlib.suppress(OSError):
-                    os.rmdir(root)
+    def _remove_empty_dirs(self, removed: list[str]) -> None:
+        # Only a removal can empty a folder: check the folders of removed files, deepest first.
+        candidates: set[str] = set()
+        for rel in removed:
+            parent = os.path.dirname(rel)
+            while parent:
+                candidates.add(parent)
+                parent = os.path.dirname(parent)
+        for rel in sorted(candidates, key=lambda d: d.count("/"), reverse=True):
+            with contextlib.suppress(OSError):
+                os.rmdir(self.staging / rel)
