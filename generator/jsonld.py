@@ -66,8 +66,25 @@ def _options(**extra: Any) -> dict[str, Any]:
 
 
 def canonicalize(doc: dict[str, Any] | list[Any]) -> str:
-    """RDFC-1.0 (URDNA2015) canonical N-Quads of a JSON-LD document, computed offline."""
+    """RDFC-1.0 (URDNA2015) canonical N-Quads of a JSON-LD document, computed offline.
+
+    Our own documents take `fastcanon` (same bytes, ~20x faster); anything it does not cover
+    exactly goes through pyld.
+    """
+    fast = _fastcanon().canonicalize(doc)
+    return fast if fast is not None else _normalize(doc)
+
+
+def canonicalize_pyld(doc: dict[str, Any] | list[Any]) -> str:
+    """canonicalize() through pyld only: the reference the fast path is tested against."""
     return _normalize(doc)
+
+
+def _fastcanon() -> Any:
+    # Imported on first use: fastcanon itself loads contexts through this module.
+    from generator import fastcanon
+
+    return fastcanon
 
 
 def _normalize(doc: dict[str, Any] | list[Any]) -> str:
@@ -101,7 +118,12 @@ def canonicalize_checked(doc: dict[str, Any]) -> str:
     """check_no_dropped_terms then canonicalize, sharing one expansion (about half the cost).
 
     Expansion (context processing) dominates; N-Quads from the expanded form are cheap.
+    The fast path accepts only documents whose every term is defined and every id an absolute
+    IRI, so when it answers the check has nothing to report; otherwise pyld does both.
     """
+    fast = _fastcanon().canonicalize(doc)
+    if fast is not None:
+        return fast
     return _normalize(_expand_checked(doc))
 
 
