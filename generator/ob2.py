@@ -67,6 +67,11 @@ def badge_class(site: Site, badge: Badge) -> dict[str, Any]:
         doc["tags"] = list(badge.tags)
     if badge.alignments:
         doc["alignment"] = [_alignment(a) for a in badge.alignments]
+    if len(site.languages) > 1:
+        # A multilingual site says which language this text is in (the OB 2.0 "@language"
+        # property, which the 1EdTech validator accepts). Translations live on the criteria
+        # pages under /<lang>/: the v2 context has no language maps for name or description.
+        doc["@language"] = site.language
     return doc
 
 

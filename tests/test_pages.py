@@ -7,6 +7,7 @@ import re
 import shutil
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -365,3 +366,17 @@ def test_markdown_is_rendered_once_per_text_not_per_award(
     # and the storyteller's); 307 awards in 2 languages render none.
     assert len(rendered) == 5, rendered
     assert len(list((output / "en" / "awards").glob("*.html"))) == 307
+
+
+@pytest.mark.slow
+def test_multilingual_badgeclass_says_its_language_and_stays_valid(served_example: Any) -> None:
+    from tests.harness import error_texts, validate_ob2
+
+    base = served_example.url
+    output = served_example.project.output
+    badge_class = json.loads(read(output, "badges/echofablab.json"))
+    assert badge_class["@language"] == "fr" and badge_class["name"] == "Expérience echofablab"
+    model = load_model(served_example.project.content, base, None, True).model
+    award = next(a for a in model.awards if a.spec.recipient.email == "camille.martin@example.org")
+    (report,) = validate_ob2([f"{base}assertions/{award.id}.json"], "camille.martin@example.org")
+    assert report["valid"], error_texts(report)
