@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from generator.dates import DateError, add_duration, parse_moment
 from generator.errors import Problems
@@ -12,6 +12,9 @@ from generator.fields import Reader, is_http_url
 from generator.model import AwardSpec, Badge, Evidence, Recipient, Site
 from generator.recipients import IDENTITY_RE, is_valid_email, normalise_email
 from generator.yamlsrc import LineList, YamlError, parse_yaml, read_text
+
+if TYPE_CHECKING:
+    from generator.manifest import Manifest
 
 FILE_FIELDS = {"badge", "issued_on", "expires", "evidence", "narrative", "recipients"}
 RECIPIENT_FIELDS = {
@@ -42,10 +45,14 @@ def award_files(content_dir: Path) -> list[Path]:
     )
 
 
-def load_awards(site: Site, badges: dict[str, Badge], problems: Problems) -> list[AwardSpec]:
+def load_awards(
+    site: Site, badges: dict[str, Badge], problems: Problems, cache: Manifest | None = None
+) -> list[AwardSpec]:
+    # With a build manifest, award files unchanged since the last build are not parsed again.
+    load = cache.award_file_loader(load_award_file) if cache is not None else load_award_file
     specs: list[AwardSpec] = []
     for path in award_files(site.content_dir):
-        specs.extend(load_award_file(path, site, badges, problems))
+        specs.extend(load(path, site, badges, problems))
     _check_duplicates(specs, problems)
     return specs
 

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 from generator.content import load_model
 from generator.errors import InsigneError, Problem
+from generator.keys import default_key_dir
+from generator.manifest import Manifest, inputs_digest
 from generator.model import SiteModel
 from generator.pages import write_pages
 from generator.progress import AwardProgressWriter
@@ -52,7 +55,8 @@ class BuildResult:
 def build(options: BuildOptions) -> BuildResult:
     started = time.perf_counter()
     content_dir = options.content_dir.resolve()
-    loaded = load_model(content_dir, options.base_url, options.now, options.locked)
+    manifest = Manifest.load(options.output_dir)
+    loaded = load_model(content_dir, options.base_url, options.now, options.locked, manifest)
     model = loaded.model
     theme = Theme(content_dir.parent, model.site.theme)
     writer = (
@@ -62,7 +66,19 @@ def build(options: BuildOptions) -> BuildResult:
     )
     signer = Signer.for_site(model.site, options.locked)
     notices = list(loaded.notices)
-    writer.begin()
+    inputs = _inputs_digest(options, content_dir, model, theme)
+    if (
+        manifest.describes_output
+        and manifest.inputs == inputs
+        and not loaded.ledger.changed
+        and options.output_dir.is_dir()
+    ):
+        # Nothing this build reads has changed since the build that made the live output:
+        # leave it alone (no staging, no swap) and say what that build said.
+        stats = WriteStats(unchanged=len(manifest.files))
+        notices.extend(manifest.notices)
+        return BuildResult(model, stats, time.perf_counter() - started, notices, False)
+    writer.begin(manifest)
     try:
         baker = BakedImages(model.badges)
         write_ob2(model, writer, baker, signer)
@@ -86,11 +102,34 @@ def build(options: BuildOptions) -> BuildResult:
                 f"signed {signer.signed_now} new document(s); commit content/signatures.json so "
                 "that builds without the private key can publish them"
             )
+        manifest.notices = notices[len(loaded.notices) :]
+        if ledger_updated or signer.signed_now:
+            # The build itself changed content/ (ledger, signatures): describe it as it is now.
+            inputs = _inputs_digest(options, content_dir, model, theme)
+        manifest.inputs = inputs
         stats = writer.commit()
     except BaseException:
         writer.abort()
         raise
     return BuildResult(model, stats, time.perf_counter() - started, notices, ledger_updated)
+
+
+def _inputs_digest(options: BuildOptions, content_dir: Path, model: SiteModel, theme: Theme) -> str:
+    """One digest of all a build reads, including what the clock changes in the output."""
+    now = options.now or datetime.now(UTC)
+    expired = sum(1 for a in model.awards if a.expires is not None and a.expires <= now)
+    key_dirs = []
+    with contextlib.suppress(Exception):  # no key folder is a valid state, not an error
+        key_dirs.append(default_key_dir(model.site.base_url))
+    extra = (
+        f"base_url={options.base_url}",
+        f"locked={options.locked}",
+        f"verify={options.verify}",
+        f"today={now.date().isoformat()}",
+        f"expired={expired}",
+        f"held_back={len(model.held_back)}",
+    )
+    return inputs_digest(content_dir, [*theme.dirs], extra, [d for d in key_dirs if d.exists()])
 
 
 def _verify_staged(staging: Path, now: datetime | None) -> None:

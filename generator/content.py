@@ -10,6 +10,7 @@ from generator.awards import load_awards
 from generator.badges import load_badges
 from generator.errors import InsigneError, Problem, Problems
 from generator.ledger import Ledger
+from generator.manifest import Manifest
 from generator.model import Award, AwardSpec, SiteModel
 from generator.siteconfig import load_site
 
@@ -26,8 +27,12 @@ def load_model(
     base_url: str | None = None,
     now: datetime | None = None,
     locked: bool = False,
+    cache: Manifest | None = None,
 ) -> Loaded:
-    """Read and check everything; raise `InsigneError` listing every problem found."""
+    """Read and check everything; raise `InsigneError` listing every problem found.
+
+    `cache`: the build manifest, whose parsed award files spare re-reading unchanged ones.
+    """
     content_dir = content_dir.resolve()
     if not content_dir.is_dir():
         raise InsigneError(
@@ -42,7 +47,7 @@ def load_model(
         problems.raise_if_any()
         raise InsigneError(Problem(content_dir / "site.yaml", "site.yaml is incomplete"))
     badges = load_badges(site, problems)
-    specs = load_awards(site, badges, problems)
+    specs = load_awards(site, badges, problems, cache)
     ledger = Ledger.load(content_dir)
     problems.raise_if_any()
 

@@ -60,6 +60,7 @@ class Manifest:
     files: set[str] = field(default_factory=set)
     groups: dict[str, tuple[str, tuple[str, ...]]] = field(default_factory=dict)
     spare_delta: set[str] | None = None
+    notices: list[str] = field(default_factory=list)  # said by the build, to say again
     award_files: dict[str, tuple[str, list[Any]]] = field(default_factory=dict)
     # Filled during a build, saved by `save` in place of `award_files`.
     new_award_files: dict[str, tuple[str, list[Any]]] = field(default_factory=dict)
@@ -87,6 +88,7 @@ class Manifest:
             manifest.files = data.get("files", set())
             manifest.groups = data.get("groups", {})
             manifest.spare_delta = data.get("spare_delta")
+            manifest.notices = data.get("notices", [])
         return manifest
 
     @property
@@ -101,6 +103,7 @@ class Manifest:
             "files": self.files,
             "groups": self.groups,
             "spare_delta": self.spare_delta,
+            "notices": self.notices,
             "award_files": self.new_award_files,
         }
         tmp = self.path.with_name(self.path.name + ".tmp")
@@ -235,3 +238,21 @@ def badge_image_fingerprint(badge: Badge) -> str:
     """What an award's hosted assertion and baked image take from its badge."""
     data = badge.image.read_bytes()
     return digest_text(badge.slug, badge.image_type, hashlib.sha256(data).hexdigest())
+
+
+class HostedKeys:
+    """Fingerprints of a hosted award's assertion and baked image (see `OutputWriter.cached`).
+
+    They are made from the site, the badge's slug and image, and the award itself; not from the
+    badge's text, which the assertion only links to.
+    """
+
+    def __init__(self, site: Site) -> None:
+        self._base = digest_text(code_digest(), repr(site))
+        self._images: dict[str, str] = {}
+
+    def hosted(self, badge: Badge, award: Award) -> str:
+        image = self._images.get(badge.slug)
+        if image is None:
+            image = self._images[badge.slug] = badge_image_fingerprint(badge)
+        return digest_text(self._base, image, award_fingerprint(award))

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from generator import ob2, urls
 from generator.baking import PngTemplate, SvgTemplate
 from generator.keys import RSA, PublicKey
+from generator.manifest import HostedKeys
 from generator.model import Award, Badge, Site, SiteModel
 from generator.signing import Signer
 from generator.writer import OutputWriter
@@ -60,6 +63,7 @@ def write_ob2(model: SiteModel, writer: OutputWriter, baker: BakedImages, signer
         writer.write(urls.badge_json(badge.slug), ob2.to_json_bytes(ob2.badge_class(site, badge)))
         writer.copy_file(urls.badge_image(badge.slug, badge.image_type), badge.image)
     revoked = []
+    keys = HostedKeys(site)
     for award in model.awards:
         badge = model.badges[award.badge]
         if award.revoked is not None:
@@ -71,13 +75,23 @@ def write_ob2(model: SiteModel, writer: OutputWriter, baker: BakedImages, signer
         if (badge.verification or site.verification) == "signed":
             _write_signed(site, badge, award, writer, baker, signer)
             continue
-        document = ob2.assertion(site, badge, award)
-        data = ob2.to_json_bytes(document)
-        writer.write(urls.assertion_json(award.id), data)
-        # The baked copy carries the very bytes that are hosted, so the two never disagree.
-        baked = baker.bake_assertion(award.badge, document["id"], data.decode("utf-8"))
-        writer.write(urls.baked_image(award.id, badge.image_type), baked)
+        # An unchanged award keeps its two files without being rendered again.
+        key = keys.hosted(badge, award)
+        writer.cached(
+            f"ob2:{award.id}", key, partial(_write_hosted, site, badge, award, writer, baker)
+        )
     writer.write(urls.REVOCATIONS_JSON, ob2.to_json_bytes(ob2.revocation_list(site, revoked)))
+
+
+def _write_hosted(
+    site: Site, badge: Badge, award: Award, writer: OutputWriter, baker: BakedImages
+) -> None:
+    document = ob2.assertion(site, badge, award)
+    data = ob2.to_json_bytes(document)
+    writer.write(urls.assertion_json(award.id), data)
+    # The baked copy carries the very bytes that are hosted, so the two never disagree.
+    baked = baker.bake_assertion(award.badge, document["id"], data.decode("utf-8"))
+    writer.write(urls.baked_image(award.id, badge.image_type), baked)
 
 
 def _write_signed(
