@@ -79,13 +79,17 @@ class _Contexts:
         self._alive: list[Any] = [self.initial]
 
     def _remember(self, key: tuple[Any, ...], value: Any) -> Any:
-        if len(self._memo) >= _MEMO_LIMIT:
-            self._memo.clear()
-            self._alive = [self.initial]
         self._memo[key] = value
         if isinstance(value, dict):
             self._alive.append(value)
         return value
+
+    def size(self) -> int:
+        return len(self._memo)
+
+    def clear(self) -> None:
+        self._memo.clear()
+        self._alive = [self.initial]
 
     def _process(self, ctx: dict[str, Any], local: Any, **flags: bool) -> dict[str, Any]:
         return self._proc._process_context(ctx, local, self._options, **flags)
@@ -130,7 +134,12 @@ class _Contexts:
 
     def iri(self, ctx: dict[str, Any], value: str, vocab: bool = False) -> str:
         """An id value as an N-Quads IRI term; only absolute IRIs (what pyld keeps and checks)."""
-        expanded = self._proc._expand_iri(ctx, value, vocab=vocab, base=None)
+        colon = value.find(":")
+        if not vocab and colon > 0 and value.startswith("//", colon + 1):
+            # pyld returns such a value untouched before looking at the context.
+            expanded = value
+        else:
+            expanded = self._proc._expand_iri(ctx, value, vocab=vocab, base=None)
         if (
             not isinstance(expanded, str)
             or expanded.startswith("_:")
@@ -159,11 +168,179 @@ class _Contexts:
         return found
 
 
+class _Planner:
+    """What pyld's expansion decides for a node, from its context and shape alone, remembered.
+
+    A node's keys (and its types) fix every context operation its expansion performs; only
+    its values vary from document to document. So the decisions are computed once per
+    (context, key set, types) and each document then only looks them up.
+    """
+
+    def __init__(self, contexts: _Contexts) -> None:
+        self.c = contexts
+        self._memo: dict[tuple[Any, ...], Any] = {}
+
+    def _remember(self, key: tuple[Any, ...], value: Any) -> Any:
+        self._memo[key] = value
+        return value
+
+    def trim(self) -> None:
+        """Forget everything past the limit; only between documents, and both memos at once
+        (keys hold id()s of contexts that the remembered values keep alive)."""
+        if len(self._memo) + self.c.size() >= _MEMO_LIMIT:
+            self._memo.clear()
+            self.c.clear()
+
+    def entry(
+        self, ctx: dict[str, Any], active_property: str | None, keys: tuple[str, ...], local: Any
+    ) -> tuple[dict[str, Any], tuple[str, ...]]:
+        """(context before type-scoped contexts, keys expanding to @type); pyld `_expand`."""
+        memo_key = ("entry", id(ctx), active_property, keys, _context_key(local))
+        found = self._memo.get(memo_key)
+        if found is None:
+            try:
+                found = self._entry(ctx, active_property, keys, local)
+            except _Unsupported as exc:
+                found = exc
+            self._remember(memo_key, found)
+        if isinstance(found, _Unsupported):
+            raise found
+        return found
+
+    def _entry(
+        self, ctx: dict[str, Any], active_property: str | None, keys: tuple[str, ...], local: Any
+    ) -> tuple[dict[str, Any], tuple[str, ...]]:
+        c = self.c
+        # Revert a non-propagated type-scoped context unless the element is a value or a bare
+        # node reference, then apply the property-scoped context.
+        type_scoped = ctx if ctx.get("previousContext") else None
+        must_revert = True
+        if type_scoped and len(keys) <= 2 and "@context" not in keys:
+            for key in keys:
+                expanded = c.vocab(type_scoped, key)
+                if expanded == "@value":
+                    raise _Unsupported("value object")
+                if expanded == "@id" and len(keys) == 1:
+                    must_revert = False
+                    break
+        source = ctx
+        if must_revert and "previousContext" in ctx:
+            ctx = ctx["previousContext"]
+        if active_property is not None:
+            ctx = c.property_scoped(ctx, source, active_property)
+        # pyld `_prepare_nested_context`: the embedded context applies before types are read.
+        if "@context" in keys:
+            if active_property is not None or (isinstance(local, dict) and "@context" in local):
+                raise _Unsupported("embedded @context below the top level, or nested")
+            ctx = c.top(ctx, local)
+        type_keys = tuple(k for k in keys if k != "@context" and c.vocab(ctx, k) == "@type")
+        return ctx, type_keys
+
+    def body(
+        self, ctx: dict[str, Any], keys: tuple[str, ...], types: tuple[tuple[str, ...], ...]
+    ) -> tuple[tuple[str, ...], str | None, tuple[tuple[str, tuple[Any, ...]], ...], Any]:
+        """(type objects, key of @id, property plans, context); pyld `_expand_object`."""
+        memo_key = ("body", id(ctx), keys, types)
+        found = self._memo.get(memo_key)
+        if found is None:
+            try:
+                found = self._body(ctx, keys, types)
+            except _Unsupported as exc:
+                found = exc
+            self._remember(memo_key, found)
+        if isinstance(found, _Unsupported):
+            raise found
+        return found
+
+    def _body(
+        self,
+        before_types: dict[str, Any],
+        keys: tuple[str, ...],
+        types: tuple[tuple[str, ...], ...],
+    ) -> tuple[tuple[str, ...], str | None, tuple[tuple[str, tuple[Any, ...]], ...], Any]:
+        c = self.c
+        ctx = before_types
+        # Type-scoped contexts are looked up in the context as it was before any applied.
+        for values in types:
+            for t in sorted(values):
+                ctx = c.type_scoped(ctx, before_types, t)
+        if types and types[0] and c.vocab(ctx, types[0][0]) == "@json":
+            raise _Unsupported("@json node")
+        type_objects = []
+        for values in types:
+            for t in values:
+                expanded = c.vocab(before_types, t)
+                if not isinstance(expanded, str) or expanded.startswith("_:"):
+                    raise _Unsupported(f"type {t!r}")
+                if not _is_absolute_iri(expanded):
+                    raise _Unsupported(f"type {t!r} is not defined")
+                type_objects.append("<" + expanded + ">")
+        id_key = None
+        plans = []
+        for key in keys:
+            if key == "@context":
+                continue
+            expanded = c.vocab(ctx, key)
+            if expanded is None or not (_is_absolute_iri(expanded) or _is_keyword(expanded)):
+                raise _Unsupported(f"term {key!r} is not defined")
+            if expanded == "@id":
+                if id_key is not None:
+                    raise _Unsupported("two keys expand to @id")
+                id_key = key
+            elif expanded == "@type":
+                continue
+            elif _is_keyword(expanded) or expanded.startswith("_:"):
+                raise _Unsupported(f"keyword {expanded}")
+            else:
+                plans.append((key, self._property(ctx, key, expanded)))
+        return tuple(type_objects), id_key, tuple(plans), ctx
+
+    def _property(self, ctx: dict[str, Any], key: str, expanded: str) -> tuple[Any, ...]:
+        """(predicate, term context, lists allowed, scalar rule) for one property."""
+        c = self.c
+        container, coerce, _, _, reverse = c.term(ctx, key)
+        if container is not None and container != "@set" and container != ["@set"]:
+            raise _Unsupported(f"container {container}")
+        if coerce == "@json":
+            raise _Unsupported("@json value")
+        term_ctx = c.property_scoped(ctx, ctx, key)
+        inner_container, coerce, language, direction, inner_reverse = c.term(term_ctx, key)
+        if reverse or inner_reverse:
+            raise _Unsupported("reverse property")
+        lists_ok = inner_container is None or "@list" not in pyld.JsonLdProcessor.arrayify(
+            inner_container
+        )
+        # pyld `_expand_value` and `_object_to_rdf`, resolved for this term; an _Unsupported
+        # here only matters if a scalar value actually comes.
+        scalar: Any
+        if c.vocab(term_ctx, key) != expanded:
+            scalar = _Unsupported("term redefined by its own scoped context")
+        elif coerce == "@id" or coerce == "@vocab":
+            scalar = (coerce, None)
+        elif coerce is not None and (
+            coerce in ("@none", "@vocab", _XSD_DOUBLE) or not _is_absolute_iri(coerce)
+        ):
+            scalar = _Unsupported(f"coercion {coerce}")
+        else:
+            scalar = ("literal", coerce, language is not None or direction is not None)
+        return "<" + expanded + ">", term_ctx, lists_ok, scalar
+
+
+def _context_key(local: Any) -> Any:
+    if local is None:
+        return None
+    if isinstance(local, str):
+        return local
+    if isinstance(local, list) and all(isinstance(item, str) for item in local):
+        return tuple(local)
+    return json.dumps(local, sort_keys=True)
+
+
 class _Walker:
     """One document's quads, produced by mirroring pyld's expansion and node-map steps."""
 
-    def __init__(self, contexts: _Contexts) -> None:
-        self._c = contexts
+    def __init__(self, planner: _Planner) -> None:
+        self._p = planner
         # Insertion-ordered set. The fourth member keeps apart literals pyld keeps apart: its node
         # map compares native values strictly (5 and "5", True and "true" are different values)
         # while their quads print the same, so pyld then emits the quad twice.
@@ -177,124 +354,56 @@ class _Walker:
         element: dict[str, Any],
     ) -> str:
         """Expand a node object; return its subject term (IRI or fresh blank node)."""
-        c = self._c
-        # pyld `_expand`: revert a non-propagated type-scoped context unless the element is a
-        # value or a bare node reference, then apply the property-scoped context.
-        type_scoped = ctx if ctx.get("previousContext") else None
-        must_revert = True
-        if type_scoped and len(element) <= 2 and "@context" not in element:
-            for key in sorted(element):
-                expanded = c.vocab(type_scoped, key)
-                if expanded == "@value":
-                    raise _Unsupported("value object")
-                if expanded == "@id" and len(element) == 1:
-                    must_revert = False
-                    break
-        source = ctx
-        if must_revert and "previousContext" in ctx:
-            ctx = ctx["previousContext"]
-        if active_property is not None:
-            ctx = c.property_scoped(ctx, source, active_property)
-        # pyld `_prepare_nested_context`: embedded context, then type-scoped contexts looked up
-        # in the context as it was before any of them applied.
-        if "@context" in element:
-            local = element["@context"]
-            if active_property is not None or (isinstance(local, dict) and "@context" in local):
-                raise _Unsupported("embedded @context below the top level, or nested")
-            ctx = c.top(ctx, local)
-        before_types = ctx
-        keys = sorted(element)
-        type_values: list[str] = []
-        seen_id = False
-        for key in keys:
-            if key == "@context" or c.vocab(ctx, key) != "@type":
-                continue
+        keys = tuple(sorted(element))
+        ctx, type_keys = self._p.entry(ctx, active_property, keys, element.get("@context"))
+        types = []
+        for key in type_keys:
             value = element[key]
-            values = value if isinstance(value, list) else [value]
-            if not all(isinstance(t, str) for t in values):
-                raise _Unsupported("non-string @type")
-            type_values.extend(values)
-            for t in sorted(values):
-                ctx = c.type_scoped(ctx, before_types, t)
-        if type_values and c.vocab(ctx, type_values[0]) == "@json":
-            raise _Unsupported("@json node")
-        # pyld `_expand_object`.
-        subject: str | None = None
-        properties: list[tuple[str, str, Any]] = []
-        for key in keys:
-            if key == "@context":
-                continue
-            expanded = c.vocab(ctx, key)
-            if expanded is None or not (_is_absolute_iri(expanded) or _is_keyword(expanded)):
-                raise _Unsupported(f"term {key!r} is not defined")
-            if expanded == "@id":
-                value = element[key]
-                if seen_id or not isinstance(value, str):
-                    raise _Unsupported("@id")
-                seen_id = True
-                subject = c.iri(ctx, value)
-            elif expanded == "@type":
-                continue
-            elif _is_keyword(expanded) or expanded.startswith("_:"):
-                raise _Unsupported(f"keyword {expanded}")
-            else:
-                properties.append((key, expanded, element[key]))
-        if subject is None:
+            values = tuple(value) if isinstance(value, list) else (value,)
+            for t in values:
+                if not isinstance(t, str):
+                    raise _Unsupported("non-string @type")
+            types.append(values)
+        type_objects, id_key, plans, ctx = self._p.body(ctx, keys, tuple(types))
+        if id_key is not None:
+            value = element[id_key]
+            if not isinstance(value, str):
+                raise _Unsupported("@id")
+            subject = self._p.c.iri(ctx, value)
+        else:
             self._blank += 1
             subject = f"_:b{self._blank}"
-        for t in type_values:
-            expanded = c.vocab(before_types, t)
-            if not isinstance(expanded, str) or expanded.startswith("_:"):
-                raise _Unsupported(f"type {t!r}")
-            if not _is_absolute_iri(expanded):
-                raise _Unsupported(f"type {t!r} is not defined")
-            self.quads[(subject, _RDF_TYPE, "<" + expanded + ">", None)] = None
-        for key, expanded, value in properties:
-            container, coerce, _, _, reverse = c.term(ctx, key)
-            if container is not None and container != "@set" and container != ["@set"]:
-                raise _Unsupported(f"container {container}")
-            if coerce == "@json":
-                raise _Unsupported("@json value")
-            term_ctx = c.property_scoped(ctx, ctx, key)
-            if reverse or c.term(term_ctx, key)[4]:
-                raise _Unsupported("reverse property")
-            self._values(term_ctx, key, "<" + expanded + ">", value, subject)
+        quads = self.quads
+        for t in type_objects:
+            quads[(subject, _RDF_TYPE, t, None)] = None
+        for key, plan in plans:
+            self._values(key, plan, element[key], subject)
         return subject
 
-    def _values(
-        self, ctx: dict[str, Any], key: str, predicate: str, value: Any, subject: str
-    ) -> None:
+    def _values(self, key: str, plan: tuple[Any, ...], value: Any, subject: str) -> None:
+        predicate, term_ctx, lists_ok, scalar = plan
         if value is None:
             return
         if isinstance(value, list):
-            container = self._c.term(ctx, key)[0]
-            if container is not None and "@list" in pyld.JsonLdProcessor.arrayify(container):
+            if not lists_ok:
                 raise _Unsupported("@list")
             for item in value:
-                self._values(ctx, key, predicate, item, subject)
+                self._values(key, plan, item, subject)
             return
         if isinstance(value, dict):
-            obj = self.node(ctx, key, value)
-            self.quads[(subject, predicate, obj, None)] = None
+            self.quads[(subject, predicate, self.node(term_ctx, key, value), None)] = None
             return
-        if "<" + str(self._c.vocab(ctx, key)) + ">" != predicate:
-            raise _Unsupported("term redefined by its own scoped context")
-        obj, native = self._scalar(ctx, key, value)
-        self.quads[(subject, predicate, obj, native)] = None
-
-    def _scalar(self, ctx: dict[str, Any], key: str, value: Any) -> tuple[str, type | None]:
-        """pyld `_expand_value` then `_object_to_rdf`, for the cases they agree on simply."""
-        _, coerce, language, direction, _ = self._c.term(ctx, key)
-        if coerce == "@id" or coerce == "@vocab":
+        if isinstance(scalar, _Unsupported):
+            raise scalar
+        kind, coerce, *rest = scalar
+        if kind != "literal":
             if not isinstance(value, str):
                 raise _Unsupported("non-string id")
-            return self._c.iri(ctx, value, vocab=coerce == "@vocab"), None
-        if coerce is not None and (
-            coerce in ("@none", "@json", _XSD_DOUBLE) or not _is_absolute_iri(coerce)
-        ):
-            raise _Unsupported(f"coercion {coerce}")
+            obj = self._p.c.iri(term_ctx, value, vocab=kind == "@vocab")
+            self.quads[(subject, predicate, obj, None)] = None
+            return
         if isinstance(value, str):
-            if coerce is None and (language is not None or direction is not None):
+            if coerce is None and rest[0]:
                 raise _Unsupported("language-tagged string")
             lexical, datatype = value, coerce or _XSD_STRING
         elif isinstance(value, bool):
@@ -306,7 +415,7 @@ class _Walker:
         literal = '"' + _escape(lexical) + '"'
         if datatype != _XSD_STRING:
             literal += "^^<" + datatype + ">"
-        return literal, type(value)
+        self.quads[(subject, predicate, literal, type(value))] = None
 
 
 class _Issuer:
@@ -343,12 +452,13 @@ class _Canonicaliser:
     def __init__(self, quads: list[Quad]) -> None:
         self.quads = quads
         self.mentions: dict[str, list[Quad]] = {}
+        # Terms are in N-Quads form: "_:..." is a blank node, "<...>" an IRI, '"...' a literal.
         for quad in quads:
             s, _, o = quad
             # As pyld does: a quad is listed once per blank-node position it fills.
-            if _is_blank(s):
+            if s[0] == "_":
                 self.mentions.setdefault(s, []).append(quad)
-            if _is_blank(o):
+            if o[0] == "_":
                 self.mentions.setdefault(o, []).append(quad)
         self.first_degree: dict[str, str] = {}
         self.canonical = _Issuer("_:c14n")
@@ -359,9 +469,9 @@ class _Canonicaliser:
             return found
         lines = []
         for s, p, o in self.mentions[blank]:
-            if _is_blank(s):
+            if s[0] == "_":
                 s = "_:a" if s == blank else "_:z"
-            if _is_blank(o):
+            if o[0] == "_":
                 o = "_:a" if o == blank else "_:z"
             lines.append(f"{s} {p} {o} .\n")
         lines.sort()
@@ -449,9 +559,9 @@ class _Canonicaliser:
         issued = self.canonical.issued
         lines = []
         for s, p, o in self.quads:
-            if _is_blank(s):
+            if s[0] == "_":
                 s = issued[s]
-            if _is_blank(o):
+            if o[0] == "_":
                 o = issued[o]
             lines.append(f"{s} {p} {o} .\n")
         lines.sort()
@@ -463,27 +573,28 @@ def canonical_nquads(quads: Iterable[Quad]) -> str:
     return _Canonicaliser(list(quads)).run()
 
 
-_contexts: _Contexts | None = None
+_planner: _Planner | None = None
 
 
-def _shared_contexts() -> _Contexts:
-    global _contexts
-    if _contexts is None:
+def _shared_planner() -> _Planner:
+    global _planner
+    if _planner is None:
         # Imported here: generator.jsonld routes through this module.
         from generator.jsonld import document_loader
 
-        _contexts = _Contexts(document_loader)
-    return _contexts
+        _planner = _Planner(_Contexts(document_loader))
+    return _planner
 
 
 def to_quads(doc: Any) -> list[Quad] | None:
     """The RDF quads pyld would produce for `doc`, or None if the fast path does not cover it."""
     if not isinstance(doc, dict) or "@context" not in doc:
         return None
-    contexts = _shared_contexts()
-    walker = _Walker(contexts)
+    planner = _shared_planner()
+    planner.trim()
+    walker = _Walker(planner)
     try:
-        walker.node(contexts.initial, None, doc)
+        walker.node(planner.c.initial, None, doc)
     except _Unsupported:
         return None
     except Exception:  # noqa: BLE001 - any surprise is pyld's to report, with its own message
