@@ -192,12 +192,13 @@ class _PageRenderer:
         self.writer = writer
         self.languages = languages
         self.issuer = issuer_view(site)
-        self._templates: dict[str, Any] = {}
+        self._templates: dict[tuple[str, str], Any] = {}
 
-    def _template(self, name: str) -> Any:
-        template = self._templates.get(name)
+    def _template(self, name: str, language: Language) -> Any:
+        key = (name, language.code)
+        template = self._templates.get(key)
         if template is None:
-            template = self._templates[name] = self.theme.template(name)
+            template = self._templates[key] = self.theme.template(name, language.catalogue)
         return template
 
     def alternates(self, language: Language, path: str, root: str) -> list[dict[str, Any]]:
@@ -219,7 +220,7 @@ class _PageRenderer:
         full = language.prefix + path
         root = _root(full)
         cat = language.catalogue
-        html = self._template(template).render(
+        html = self._template(template, language).render(
             site=self.site,
             issuer=self.issuer,
             lang=language.code,
@@ -239,7 +240,7 @@ class _PageRenderer:
     def not_found(self, language: Language) -> None:
         # Served for a missing URL at any depth: relative links would point nowhere.
         base = self.site.base_url
-        html = self._template("404.html").render(
+        html = self._template("404.html", language).render(
             site=self.site,
             issuer=self.issuer,
             lang=language.code,

@@ -11,11 +11,51 @@ from __future__ import annotations
 
 import importlib.util
 import os
+from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import Protocol
 
 import jinja2
+from jinja2.ext import Extension
+from jinja2.lexer import Token, TokenStream
 
 from generator.errors import InsigneError, Problem
+
+
+class Strings(Protocol):
+    def t(self, key: str, **values: object) -> str: ...
+
+
+class _ConstantStrings(Extension):
+    """Compiles `t("key")` (a literal key, no values) into the translated text itself.
+
+    Each language gets its own compiled templates, so the strings of the interface become
+    constant template data, escaped once at compile time; an award page then spends no time
+    looking up or escaping its thirty-odd labels. Calls with values stay calls to `t`.
+    """
+
+    def filter_stream(self, stream: TokenStream) -> Iterable[Token]:
+        strings: Strings | None = getattr(self.environment, "insigne_strings", None)
+        tokens = list(stream)
+        if strings is None:
+            return tokens
+        return _fold(tokens, strings)
+
+
+def _fold(tokens: list[Token], strings: Strings) -> Iterator[Token]:
+    i = 0
+    while i < len(tokens):
+        window = tokens[i : i + 4]
+        if (
+            [tok.type for tok in window] == ["name", "lparen", "string", "rparen"]
+            and window[0].value == "t"
+            and (i == 0 or tokens[i - 1].type != "dot")
+        ):
+            yield Token(window[0].lineno, "string", strings.t(window[2].value))
+            i += 4
+        else:
+            yield tokens[i]
+            i += 1
 
 
 def _builtin_themes() -> Path:
@@ -90,9 +130,19 @@ class Theme:
             lstrip_blocks=True,
             keep_trailing_newline=True,
         )
+        self._language_envs: dict[Strings, jinja2.Environment] = {}
 
-    def template(self, name: str) -> jinja2.Template:
-        return self.env.get_template(name)
+    def template(self, name: str, strings: Strings | None = None) -> jinja2.Template:
+        """A compiled template; with `strings`, compiled for that language (see above)."""
+        if strings is None:
+            return self.env.get_template(name)
+        env = self._language_envs.get(strings)
+        if env is None:
+            # A fresh cache: templates compiled for another language must not be reused.
+            env = self.env.overlay(extensions=[_ConstantStrings], cache_size=100)
+            env.insigne_strings = strings  # type: ignore[attr-defined]
+            self._language_envs[strings] = env
+        return env.get_template(name)
 
     def render(self, template: str, **context: object) -> str:
         return self.env.get_template(template).render(**context)

@@ -380,3 +380,43 @@ def test_multilingual_badgeclass_says_its_language_and_stays_valid(served_exampl
     award = next(a for a in model.awards if a.spec.recipient.email == "camille.martin@example.org")
     (report,) = validate_ob2([f"{base}assertions/{award.id}.json"], "camille.martin@example.org")
     assert report["valid"], error_texts(report)
+
+
+def test_interface_strings_are_compiled_into_each_language(tmp_path: Path) -> None:
+    """`t("key")` becomes constant text per language; calls with values or a variable key
+    still work, and a method named `t` on some object is left alone."""
+    from generator.theme import Theme
+
+    theme_dir = tmp_path / "themes" / "probe" / "templates"
+    theme_dir.mkdir(parents=True)
+    (theme_dir / "probe.html").write_text(
+        '{{ t("nav_issuer") }}|{{ t(key) }}|{{ t("footer_issued_by", issuer="<b>") }}|'
+        '{{ obj.t("x") }}',
+        "utf-8",
+    )
+    theme = Theme(tmp_path, "probe")
+    french, english = Catalogue("fr"), Catalogue("en")
+    looked_up: list[str] = []
+
+    class Obj:
+        def t(self, key: str) -> str:
+            looked_up.append(key)
+            return key.upper()
+
+    for catalogue, expected in (
+        (french, "Émetteur|Badges|Open Badges délivrés par &lt;b&gt;.|X"),
+        (english, "Issuer|Badges|Open Badges issued by &lt;b&gt;.|X"),
+    ):
+        template = theme.template("probe.html", catalogue)
+        html = template.render(t=catalogue.t, key="nav_home", obj=Obj())
+        assert html == expected
+    assert looked_up == ["x", "x"]
+    # Folded at compile time: the render-time `t` is never asked for "nav_issuer".
+    asked: list[str] = []
+
+    def spying_t(key: str, **values: object) -> str:
+        asked.append(key)
+        return french.t(key, **values)
+
+    theme.template("probe.html", french).render(t=spying_t, key="nav_home", obj=Obj())
+    assert asked == ["nav_home", "footer_issued_by"]
