@@ -141,29 +141,28 @@ def award_base(site: Site, award: Award, badge: Badge, now: datetime) -> dict[st
     }
 
 
-def linkedin_url(
-    site: Site,
-    badge_name: str,
-    award_id: str,
-    issued: datetime,
-    expires: datetime | None,
-    cert_url: str,
-) -> str:
-    """LinkedIn's "add licence or certification" link, prefilled for this award."""
+def linkedin_prefix(site: Site, badge_name: str) -> str:
+    """The part of LinkedIn's "add licence or certification" link shared by a badge's awards."""
     params: list[tuple[str, str]] = [("startTask", "CERTIFICATION_NAME"), ("name", badge_name)]
     if site.linkedin_organization_id:
         params.append(("organizationId", site.linkedin_organization_id))
     else:
         params.append(("organizationName", site.issuer.name))
-    params += [("issueYear", str(issued.year)), ("issueMonth", str(issued.month))]
-    if expires is not None:
-        params += [("expirationYear", str(expires.year)), ("expirationMonth", str(expires.month))]
-    params += [("certUrl", cert_url), ("certId", award_id)]
     return f"{LINKEDIN_ADD_URL}?{urlencode(params, quote_via=quote)}"
 
 
+def linkedin_url(
+    prefix: str, award_id: str, issued: datetime, expires: datetime | None, cert_url: str
+) -> str:
+    """LinkedIn's link prefilled for one award: its dates, its page and its id."""
+    url = f"{prefix}&issueYear={issued.year}&issueMonth={issued.month}"
+    if expires is not None:
+        url += f"&expirationYear={expires.year}&expirationMonth={expires.month}"
+    return f"{url}&certUrl={quote(cert_url, safe='')}&certId={quote(award_id, safe='')}"
+
+
 def award_view(
-    site: Site, base: dict[str, Any], badge: dict[str, Any], language: Language
+    site: Site, base: dict[str, Any], linkedin: str, language: Language
 ) -> dict[str, Any]:
     cat = language.catalogue
     page_url = urls.absolute(site.base_url, language.prefix + base["page"])
@@ -174,9 +173,7 @@ def award_view(
     view["linkedin_url"] = (
         None
         if base["revoked"]
-        else linkedin_url(
-            site, badge["name"], base["id"], base["issued_on"], base["expires"], page_url
-        )
+        else linkedin_url(linkedin, base["id"], base["issued_on"], base["expires"], page_url)
     )
     return view
 
@@ -304,8 +301,9 @@ def write_pages(
         render.page(language, urls.issuer_page(), "issuer.html", "issuer", badges=views)
         for view in views:
             render.page(language, view["page"], "badge.html", "badge", badge=view)
+        linkedin = {slug: linkedin_prefix(site, view["name"]) for slug, view in badges.items()}
         for award in model.awards:
             badge = badges[award.badge]
-            view = award_view(site, bases[award.id], badge, language)
+            view = award_view(site, bases[award.id], linkedin[award.badge], language)
             render.page(language, view["page"], "award.html", "award", award=view, badge=badge)
     render.not_found(languages[0])
