@@ -390,12 +390,32 @@ class _Checker:
                 self.report.add(image_rel, f"verify={verify!r} is not the assertion's id")
 
     def _baked_orphans(self, files: list[str]) -> None:
-        prefix = urls.assertion_json("").rsplit("/", 1)[0] + "/"
+        assertions = urls.assertion_json("").rsplit("/", 1)[0] + "/"
+        credentials = urls.credential_json("").rsplit("/", 1)[0] + "/"
         for rel in files:
-            if rel.startswith(prefix) and rel.endswith(BAKED_SUFFIXES):
-                hosted = rel.rsplit(".", 1)[0] + ".json"
-                if hosted not in self.raw:
-                    self.report.add(rel, f"baked image without a hosted assertion ({hosted})")
+            if not rel.endswith(BAKED_SUFFIXES):
+                continue
+            hosted = rel.rsplit(".", 1)[0] + ".json"
+            if rel.startswith(assertions) and hosted not in self.raw:
+                self.report.add(rel, f"baked image without a hosted assertion ({hosted})")
+            elif rel.startswith(credentials):
+                self._baked_credential(rel, hosted)
+
+    def _baked_credential(self, rel: str, hosted: str) -> None:
+        """An Open Badges 3.0 baked image carries exactly the bytes of its hosted credential."""
+        if hosted not in self.raw:
+            self.report.add(rel, f"baked image without a hosted credential ({hosted})")
+            return
+        try:
+            payload = unbake(self.raw[rel], "openbadgecredential")
+        except BakingError as exc:
+            self.report.add(rel, f"cannot be read as a baked image ({exc})")
+            return
+        self.report.baked += 1
+        if payload is None:
+            self.report.add(rel, "has no baked credential")
+        elif payload.encode("utf-8") != self.raw[hosted]:
+            self.report.add(rel, f"baked credential differs from the hosted {hosted}")
 
 
 def _moment(value: Any) -> datetime | None:

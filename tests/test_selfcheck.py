@@ -64,7 +64,7 @@ def test_clean_build_passes(built: Path) -> None:
     report = check_tree(built)
     assert report.problems == []
     assert report.assertions == 6
-    assert report.baked == 6
+    assert report.baked == 12  # 6 Open Badges 2.0 assertions, 6 3.0 credentials
     assert report.files > 20
 
 
@@ -272,3 +272,29 @@ def test_build_refuses_a_tree_that_fails_and_keeps_the_old_output(
 
     assert main([*args, "--no-verify"]) == 0
     assert "president.ping@example.org" in (output / "badges" / "echofablab.json").read_text()
+
+
+def test_tampered_baked_credential(tree: Path) -> None:
+    images = sorted((tree / "credentials").glob("*.png"))
+    assert len(images) >= 2, "the preview build publishes Open Badges 3.0 credentials"
+    images[0].write_bytes(images[1].read_bytes())
+    assert problems_of(tree) == [
+        f"credentials/{images[0].name}: baked credential differs from the hosted "
+        f"credentials/{images[0].stem}.json"
+    ]
+
+
+def test_signed_assertions_pass_and_a_swapped_jws_is_found(tmp_path: Path) -> None:
+    content = tmp_path / "content"
+    shutil.copytree(repo_root() / "content", content)
+    with (content / "site.yaml").open("a", encoding="utf-8") as handle:
+        handle.write("verification: signed\n")
+    _content, output = build_example(tmp_path)
+    assert check_tree(output).problems == []
+    tokens = sorted((output / "assertions").glob("*.jws"))
+    assert len(tokens) == 6
+    tokens[0].write_bytes(tokens[1].read_bytes())
+    problems = problems_of(output)
+    assert f"assertions/{tokens[0].name}: the signed payload differs from the hosted " in (
+        "".join(problems)
+    )
