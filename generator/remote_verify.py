@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import re
 import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
@@ -18,11 +19,16 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
+
 from generator.baking import BakingError, unbake
+from generator.jws import b64url_decode, verify_rs256
 from generator.ob2 import CONTEXT as OB2_CONTEXT
 from generator.recipients import hash_email, normalise_email
 
 JSON_TYPES = ("application/json", "application/ld+json")
+JWS_RE = re.compile(r"^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$")
 USER_AGENT = "insigne-verify (Open Badges 2.0)"
 
 
@@ -95,16 +101,23 @@ def _verify(
         result.passed("assertion id is the URL it was fetched from")
     else:
         result.failed(f"assertion id {assertion.get('id')!r} is not the URL fetched ({url})")
-    if baked is not None:
+    signed = JWS_RE.match(baked) is not None if baked is not None else False
+    if baked is not None and not signed:
         if baked.encode("utf-8") == raw:
             result.passed("baked assertion is identical to the hosted one")
-        elif baked.lstrip().startswith("{") and _loads(baked) != assertion:
+        elif _loads(baked) != assertion:
             result.failed("baked assertion differs from the hosted one")
     if assertion.get("revoked") is True:
         result.revoked = True
         reason = assertion.get("revocationReason") or "no reason given"
         result.failed(f"the issuer revoked this badge: {reason}")
         raise _Stop
+    verification = assertion.get("verification")
+    if isinstance(verification, dict) and verification.get("type") == "SignedBadge":
+        if signed and baked is not None:
+            _signature(result, baked, assertion, verification, timeout)
+        else:
+            result.note("signed assertion: give its baked image to check the signature")
     badge, _ = _fetch_json(result, assertion.get("badge"), "badge class", timeout)
     if badge.get("type") != "BadgeClass":
         result.failed(f"badge is a {badge.get('type')!r}, not a BadgeClass")
@@ -135,12 +148,44 @@ def _from_baked_file(result: RemoteResult, path: Path) -> tuple[str, str | None]
     if payload.startswith(("http://", "https://")):
         result.passed(f"baked image names {payload}")
         return payload, None
+    if JWS_RE.match(payload):
+        try:
+            document = json.loads(b64url_decode(payload.split(".")[1]))
+        except ValueError:
+            document = None
+        if isinstance(document, dict) and isinstance(document.get("id"), str):
+            result.passed(f"baked image holds a signed assertion (JWS) for {document['id']}")
+            return document["id"], payload
     document = _loads(payload)
     if not isinstance(document, dict) or not isinstance(document.get("id"), str):
         result.failed("the baked data is neither an assertion URL nor a hosted assertion")
         raise _Stop
     result.passed(f"baked image holds the assertion {document['id']}")
     return document["id"], payload
+
+
+def _signature(
+    result: RemoteResult,
+    token: str,
+    assertion: dict[str, Any],
+    verification: dict[str, Any],
+    timeout: float,
+) -> None:
+    key_doc, _ = _fetch_json(result, verification.get("creator"), "signing key", timeout)
+    try:
+        public = serialization.load_pem_public_key(
+            str(key_doc.get("publicKeyPem", "")).encode("ascii")
+        )
+    except ValueError:
+        result.failed("the signing key's publicKeyPem is not a PEM public key")
+        return
+    payload = verify_rs256(token, public) if isinstance(public, RSAPublicKey) else None
+    if payload is None:
+        result.failed("the signature does not verify with the issuer's key")
+    elif _loads(payload.decode("utf-8", "replace")) != assertion:
+        result.failed("the signed assertion differs from the hosted one")
+    else:
+        result.passed("signature (RS256) verifies with the issuer's key")
 
 
 def _loads(text: str) -> Any:

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+from generator.baking import PngTemplate
 from generator.cli import main
 from generator.content import load_model
 from generator.recipients import hash_email
@@ -315,3 +316,27 @@ def test_verify_url_when_nothing_listens(tmp_path: Path, capsys: pytest.CaptureF
     out = capsys.readouterr()
     assert "cannot fetch" in out.out
     assert "Traceback" not in out.err
+
+
+def test_verify_signed_baked_image_checks_the_signature(tmp_path: Path) -> None:
+    with StaticServer() as server:
+        site = Site(tmp_path, server)
+        with (site.content / "site.yaml").open("a", encoding="utf-8") as handle:
+            handle.write("verification: signed\n")
+        site.build()
+        award_id = site.award_id(LEA)
+        baked = site.output / f"assertions/{award_id}.png"
+        result = verify_badge(str(baked), LEA)
+        assert result.valid, result.lines()
+        assert any("signature (RS256) verifies" in c.text for c in result.checks)
+
+        # Another award's signature on this award's JWS: the signature must fail.
+        token = (site.output / f"assertions/{award_id}.jws").read_text("ascii").strip()
+        other = site.award_id("jerome.leclerc@example.org")
+        other_token = (site.output / f"assertions/{other}.jws").read_text("ascii").strip()
+        forged = ".".join(token.split(".")[:2] + other_token.split(".")[2:])
+        forged_file = tmp_path / "forged.png"
+        forged_file.write_bytes(PngTemplate(baked.read_bytes()).bake("openbadges", forged))
+        result = verify_badge(str(forged_file), LEA)
+        assert not result.valid
+        assert any("signature does not verify" in c.text for c in result.checks)
