@@ -82,9 +82,9 @@ class Catalogue:
 
     def date(self, moment: datetime) -> str:
         months = self.strings["months"]
-        return self.t(
-            "date_format", day=moment.day, month=months[moment.month - 1], year=moment.year
-        )
+        # French writes the first of the month as an ordinal ("1er mars").
+        day = self.strings.get("first_day_of_month", "1") if moment.day == 1 else moment.day
+        return self.t("date_format", day=day, month=months[moment.month - 1], year=moment.year)
 
     def duration(self, amount: int, unit: str) -> str:
         return self.tn(f"unit_{unit}", amount)

@@ -184,7 +184,7 @@ def test_expired_and_revoked_awards_say_so_plainly(example: tuple[Path, Path]) -
     valid = _award(root, "future.expiry@example.org", "gestion-de-projet")
 
     facts = parse_page(read(output, f"awards/{expired.id}.html"))
-    assert "Ce badge a expiré le 1 mars 2022." in facts.text
+    assert "Ce badge a expiré le 1er mars 2022." in facts.text
     assert "Expired Person" in facts.text
     english = parse_page(read(output, f"en/awards/{expired.id}.html"))
     assert "This badge expired on 1 March 2022." in english.text
@@ -295,6 +295,8 @@ def test_plurals_and_dates() -> None:
     assert fr.tn("unit_years", 1) == "1 an" and fr.tn("unit_years", 2) == "2 ans"
     assert en.tn("unit_days", 0) == "0 days" and fr.tn("unit_days", 0) == "0 jour"
     assert fr.date(datetime(2017, 9, 15)) == "15 septembre 2017"
+    assert fr.date(datetime(2022, 3, 1)) == "1er mars 2022"
+    assert en.date(datetime(2022, 3, 1)) == "1 March 2022"
     assert fr_be.t("nav_issuer") == "Émetteur"  # a regional tag falls back to its language
     german = Catalogue("de")  # no catalogue: English strings, and the tag as its name
     assert german.t("nav_issuer") == "Issuer" and german.language_name == "de"
