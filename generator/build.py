@@ -14,14 +14,14 @@ from generator.errors import InsigneError, Problem
 from generator.keys import default_key_dir
 from generator.manifest import Manifest, inputs_digest
 from generator.model import SiteModel
-from generator.pages import write_pages
+from generator.parallel import available as parallel_available
+from generator.parallel import run_pair
 from generator.progress import AwardProgressWriter
-from generator.publish_ob2 import BakedImages, write_ob2
-from generator.publish_ob3 import write_ob3
-from generator.selfcheck import check_tree
-from generator.signing import Signer
 from generator.theme import Theme
 from generator.writer import OutputWriter, WriteStats
+
+# Below this, forking a second process for the pages costs more than it saves.
+PARALLEL_MIN_AWARDS = 2000
 
 
 @dataclass
@@ -59,12 +59,13 @@ def build(options: BuildOptions) -> BuildResult:
     loaded = load_model(content_dir, options.base_url, options.now, options.locked, manifest)
     model = loaded.model
     theme = Theme(content_dir.parent, model.site.theme)
+    parallel = len(model.awards) >= PARALLEL_MIN_AWARDS and parallel_available()
+    progress = _SharedProgress(options.progress, parallel) if options.progress else None
     writer = (
-        AwardProgressWriter(options.output_dir, model, options.progress)
-        if options.progress is not None
+        AwardProgressWriter(options.output_dir, model, progress)
+        if progress is not None
         else OutputWriter(options.output_dir)
     )
-    signer = Signer.for_site(model.site, options.locked)
     notices = list(loaded.notices)
     inputs = _inputs_digest(options, content_dir, model, theme)
     if (
@@ -78,16 +79,37 @@ def build(options: BuildOptions) -> BuildResult:
         stats = WriteStats(unchanged=len(manifest.files))
         notices.extend(manifest.notices)
         return BuildResult(model, stats, time.perf_counter() - started, notices, False)
+    # Imported here: a no-change rebuild (above) needs none of them, and they take longer to
+    # import (pyld, cryptography, Markdown) than that whole rebuild takes.
+    from generator.pages import write_pages
+    from generator.publish_ob2 import BakedImages, write_ob2
+    from generator.publish_ob3 import write_ob3
+    from generator.signing import Signer
+
+    signer = Signer.for_site(model.site, options.locked)
     writer.begin(manifest)
     try:
-        baker = BakedImages(model.badges)
-        write_ob2(model, writer, baker, signer)
-        if not write_ob3(model, writer, baker, signer):
-            notices.append(
-                "Open Badges 3.0 credentials are not published: the site has no Ed25519 key "
-                "(create the issuer's keys with: insigne keys new)"
-            )
-        write_pages(model, theme, writer, now=options.now)
+
+        def documents() -> None:
+            baker = BakedImages(model.badges)
+            write_ob2(model, writer, baker, signer)
+            if not write_ob3(model, writer, baker, signer):
+                notices.append(
+                    "Open Badges 3.0 credentials are not published: the site has no Ed25519 key "
+                    "(create the issuer's keys with: insigne keys new)"
+                )
+
+        def pages() -> None:
+            write_pages(model, theme, writer, now=options.now)
+
+        if parallel:
+            # Pages in a forked child, documents here: see generator/parallel.py.
+            run_pair(writer, documents, pages, progress.silence if progress else None)
+            if progress is not None:
+                progress.done(len(model.awards))
+        else:
+            documents()
+            pages()
         if options.verify:
             # On the staged tree, before the swap: a failing check leaves the old output live.
             _verify_staged(writer.prune(), options.now)
@@ -114,6 +136,25 @@ def build(options: BuildOptions) -> BuildResult:
     return BuildResult(model, stats, time.perf_counter() - started, notices, ledger_updated)
 
 
+class _SharedProgress:
+    """Progress when pages render in a child: the parent sees only the documents' half."""
+
+    def __init__(self, report: Callable[[int, int], None], parallel: bool) -> None:
+        self._report = report
+        self._scale = 2 if parallel else 1
+        self._silent = False
+
+    def __call__(self, done: int, total: int) -> None:
+        if not self._silent:
+            self._report(min(total, done * self._scale), total)
+
+    def silence(self) -> None:
+        self._silent = True
+
+    def done(self, total: int) -> None:
+        self._report(total, total)
+
+
 def _inputs_digest(options: BuildOptions, content_dir: Path, model: SiteModel, theme: Theme) -> str:
     """One digest of all a build reads, including what the clock changes in the output."""
     now = options.now or datetime.now(UTC)
@@ -133,6 +174,8 @@ def _inputs_digest(options: BuildOptions, content_dir: Path, model: SiteModel, t
 
 
 def _verify_staged(staging: Path, now: datetime | None) -> None:
+    from generator.selfcheck import check_tree
+
     report = check_tree(staging, now)
     if not report.ok:
         raise InsigneError(

@@ -20,6 +20,7 @@ import shutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from generator.manifest import Manifest
 
@@ -50,6 +51,8 @@ class OutputWriter:
         self._recording: list[str] | None = None
         self._from_spare = False
         self._pruned = False
+        self._at_fork: set[str] = set()
+        self._groups_at_fork: set[str] = set()
 
     # -- lifecycle -------------------------------------------------------------------------
     def begin(self, manifest: Manifest | None = None) -> None:
@@ -200,6 +203,37 @@ class OutputWriter:
             self._groups[group] = (key, tuple(self._recording))
         finally:
             self._recording = outer
+
+    # -- two processes, one staging tree (see generator/parallel.py) -------------------------
+    def fork_mark(self) -> tuple[int, int, int, int]:
+        """Where the bookkeeping stands at a fork; the child reports what it adds after it."""
+        self._at_fork = set(self._produced)
+        self._groups_at_fork = set(self._groups)
+        s = self.stats
+        return (s.written, s.unchanged, s.bytes_written, len(s.written_paths))
+
+    def fork_report(self, mark: tuple[int, int, int, int]) -> dict[str, object]:
+        s = self.stats
+        return {
+            "produced": self._produced - self._at_fork,
+            "written": s.written - mark[0],
+            "unchanged": s.unchanged - mark[1],
+            "bytes_written": s.bytes_written - mark[2],
+            "written_paths": s.written_paths[mark[3] :],
+            "groups": {g: v for g, v in self._groups.items() if g not in self._groups_at_fork},
+        }
+
+    def fork_merge(self, report: dict[str, Any]) -> None:
+        produced: set[str] = report["produced"]
+        clash = produced & self._produced
+        if clash:
+            raise RuntimeError(f"two outputs claim the same path: {sorted(clash)[0]}")
+        self._produced |= produced
+        self.stats.written += report["written"]
+        self.stats.unchanged += report["unchanged"]
+        self.stats.bytes_written += report["bytes_written"]
+        self.stats.written_paths.extend(report["written_paths"])
+        self._groups.update(report["groups"])
 
     # -- internals -------------------------------------------------------------------------
     def _ensure_dir(self, rel: str) -> None:

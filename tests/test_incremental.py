@@ -93,7 +93,19 @@ def test_no_change_rebuild_writes_nothing(project: Path) -> None:
     assert not (project / ".output.insigne-staging").exists()
 
 
-def test_chain_of_changes_matches_clean_builds(project: Path) -> None:
+@pytest.fixture(params=["sequential", "parallel"])
+def mode(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    # Large sites render pages in a forked child (generator/parallel.py); force either path.
+    import generator.build
+
+    threshold = 0 if request.param == "parallel" else 10**9
+    monkeypatch.setattr(generator.build, "PARALLEL_MIN_AWARDS", threshold)
+    if request.param == "parallel" and not generator.build.parallel_available():
+        pytest.skip("no fork or a single core here")
+    return request.param
+
+
+def test_chain_of_changes_matches_clean_builds(project: Path, mode: str) -> None:
     first = run(project)
     before = ids_by_badge(first)
     check_against_clean(project)

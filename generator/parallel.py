@@ -1,0 +1,106 @@
+"""Two build programs at once: one in a forked child, both writing into the same staging tree.
+
+Pages (Jinja2) and the Open Badges documents (JSON, baking) are independent and each takes
+about half of a cold build, so on a machine with two cores the pages are rendered in a child
+process forked after the model is loaded (it shares the model, copy-on-write) while the parent
+writes the documents. The child writes its files directly into the staging tree and sends
+back only its bookkeeping (which files it produced, its statistics), which the parent merges
+into its writer, so `commit` sees one build.
+
+The child dies with the parent (PR_SET_PDEATHSIG): a build killed with -9 must not leave a
+process writing into a staging tree that the next build is about to reuse.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import ctypes.util
+import os
+import pickle
+import signal
+import sys
+import traceback
+from collections.abc import Callable
+from typing import Any
+
+from generator.writer import OutputWriter
+
+_PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent() -> bool:
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+        return libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) == 0
+    except (OSError, AttributeError):
+        return False
+
+
+def available() -> bool:
+    """Forking helps only with a second core, and is safe only where the child can be tied
+    to its parent's life (Linux)."""
+    return hasattr(os, "fork") and (os.cpu_count() or 1) > 1 and sys.platform == "linux"
+
+
+def run_pair(
+    writer: OutputWriter,
+    in_parent: Callable[[], None],
+    in_child: Callable[[], None],
+    on_fork: Callable[[], None] | None = None,
+) -> None:
+    """Run `in_child` in a forked process and `in_parent` here; return when both are done.
+
+    An exception in either is raised here (the child's as it was raised, when it pickles).
+    `on_fork` runs in the child first (e.g. to silence its progress reports).
+    """
+    parent_pid = os.getpid()
+    read_end, write_end = os.pipe()
+    mark = writer.fork_mark()
+    pid = os.fork()
+    if pid == 0:  # the child
+        status = 1
+        try:
+            os.close(read_end)
+            if not _die_with_parent() or os.getppid() != parent_pid:
+                raise RuntimeError("cannot tie the page-rendering process to the build")
+            if on_fork is not None:
+                on_fork()
+            in_child()
+            payload: tuple[str, Any] = ("ok", writer.fork_report(mark))
+            status = 0
+        except BaseException as exc:  # everything goes back to the parent, which decides
+            payload = ("error", _picklable(exc))
+        try:
+            with os.fdopen(write_end, "wb") as pipe:
+                pickle.dump(payload, pipe, protocol=pickle.HIGHEST_PROTOCOL)
+        finally:
+            os._exit(status)
+    os.close(write_end)
+    try:
+        in_parent()
+    except BaseException:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+        with contextlib.suppress(ChildProcessError):
+            os.waitpid(pid, 0)
+        os.close(read_end)
+        raise
+    with os.fdopen(read_end, "rb") as pipe:
+        try:
+            kind, value = pickle.load(pipe)
+        except EOFError:
+            kind, value = "error", RuntimeError("the page-rendering process died")
+    os.waitpid(pid, 0)
+    if kind == "error":
+        raise value
+    writer.fork_merge(value)
+
+
+def _picklable(exc: BaseException) -> BaseException:
+    try:
+        pickle.loads(pickle.dumps(exc))
+        return exc
+    except Exception:
+        text = "".join(traceback.format_exception(exc))
+        return RuntimeError(f"in the page-rendering process:\n{text}")
