@@ -226,60 +226,6 @@ def measure_insigne(code: Path, work: Path, site: Path, n: int) -> list[Measure]
 
 # -- Hugo ---------------------------------------------------------------------------------
 
-HUGO_CONFIG = """baseURL = "https://badges.example.org/"
-title = "Les open badges du Réseau des fabriques"
-languageCode = "fr"
-disableKinds = ["taxonomy", "term", "RSS", "sitemap", "section", "robotsTXT", "404"]
-uglyURLs = true
-[outputs]
-page = ["HTML", "JSON"]
-home = ["HTML"]
-"""
-
-HUGO_BASEOF = """<!doctype html>
-<html lang="{{ .Site.LanguageCode }}">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{{ block "title" . }}{{ .Site.Title }}{{ end }}</title>
-<link rel="stylesheet" href="../static/style.css">
-{{ block "head" . }}{{ end }}
-</head>
-<body>
-<header class="site-header"><a href="../index.html">{{ .Site.Title }}</a></header>
-<main id="main">
-{{ block "main" . }}{{ end }}
-</main>
-<footer class="site-footer"><a href="https://www.example.org/">Réseau des fabriques</a></footer>
-</body>
-</html>
-"""
-
-HUGO_SINGLE_HTML = """{{ define "title" }}{{ .Params.badge_name }} · {{ .Site.Title }}{{ end }}
-{{ define "head" }}<link rel="alternate" type="application/ld+json" href="{{ .Params.id }}.json">{{ end }}
-{{ define "main" }}
-<article class="award">
-<h1>{{ .Params.badge_name }}</h1>
-<img src="../badges/{{ .Params.badge }}.{{ .Params.image_type }}" alt="{{ .Params.badge_name }}" width="160" height="160">
-{{ with .Params.name }}<p class="recipient">{{ . }}</p>{{ end }}
-<p>Délivré le {{ .Params.issued_on }}{{ with .Params.expires }}, expire le {{ . }}{{ end }}.</p>
-{{ with .Params.narrative }}<p>{{ . }}</p>{{ end }}
-{{ with .Params.evidence }}<ul class="evidence">{{ range . }}<li><a href="{{ .url }}" rel="nofollow noopener">{{ .name | default .url }}</a></li>{{ end }}</ul>{{ end }}
-<p><a href="../badges/{{ .Params.badge }}.html">Critères</a></p>
-<p><a href="../assertions/{{ .Params.id }}.{{ .Params.image_type }}" download>Télécharger le badge</a></p>
-</article>
-{{ end }}
-"""
-
-HUGO_SINGLE_JSON = """{{- $doc := dict "@context" "https://w3id.org/openbadges/v2" "type" "Assertion" "id" (printf "%sawards/%s.json" .Site.BaseURL .Params.id) "recipient" (dict "type" "email" "hashed" true "salt" .Params.salt "identity" .Params.identity) "badge" (printf "%sbadges/%s.json" .Site.BaseURL .Params.badge) "issuedOn" .Params.issued_on_full "verification" (dict "type" "hosted") "image" (printf "%sassertions/%s.%s" .Site.BaseURL .Params.id .Params.image_type) -}}
-{{- with .Params.evidence }}{{ $doc = merge $doc (dict "evidence" .) }}{{ end -}}
-{{- with .Params.narrative }}{{ $doc = merge $doc (dict "narrative" .) }}{{ end -}}
-{{- $doc | jsonify (dict "indent" "  ") }}
-"""
-
-HUGO_INDEX = """{{ define "main" }}<h1>{{ .Site.Title }}</h1>{{ end }}
-"""
-
 
 def hugo_site(code: Path, site: Path, hugo_dir: Path) -> None:
     """The same awards as Hugo content: one page per award, HTML and JSON outputs."""
@@ -290,16 +236,8 @@ def hugo_site(code: Path, site: Path, hugo_dir: Path) -> None:
     model = load_model(site / "content").model
     if hugo_dir.exists():
         shutil.rmtree(hugo_dir)
-    layouts = hugo_dir / "layouts" / "_default"
-    layouts.mkdir(parents=True)
-    (hugo_dir / "config.toml").write_text(HUGO_CONFIG, "utf-8")
-    (layouts / "baseof.html").write_text(HUGO_BASEOF, "utf-8")
-    (layouts / "single.html").write_text(HUGO_SINGLE_HTML, "utf-8")
-    (layouts / "single.json").write_text(HUGO_SINGLE_JSON, "utf-8")
-    (hugo_dir / "layouts" / "index.html").write_text(
-        '{{ define "main" }}<h1>{{ .Site.Title }}</h1>{{ end }}\n', "utf-8"
-    )
-    (layouts / "list.html").write_text(HUGO_INDEX, "utf-8")
+    # Config and templates equivalent to the default theme's award page and our assertion.
+    shutil.copytree(HERE / "hugo", hugo_dir)
     awards = hugo_dir / "content" / "awards"
     awards.mkdir(parents=True)
     for award in model.awards:

@@ -27,6 +27,7 @@ import os
 import pickle
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -229,9 +230,19 @@ def inputs_digest(
 
 
 def award_fingerprint(award: Award) -> str:
-    """An award as its documents see it: where it sits in its file does not matter."""
-    spec = dataclasses.replace(award.spec, source=Path(), line=0)
-    return repr(dataclasses.replace(award, spec=spec))
+    """An award as its documents see it: every field but where it sits in its file.
+
+    Fields are listed from the dataclasses, so a field added later is covered too.
+    """
+    spec = award.spec
+    spec_part = [getattr(spec, name) for name in _fields(type(spec), ("source", "line"))]
+    award_part = [getattr(award, name) for name in _fields(type(award), ("spec",))]
+    return repr((award_part, spec_part))
+
+
+@cache
+def _fields(cls: type, skip: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(f.name for f in dataclasses.fields(cls) if f.name not in skip)
 
 
 def badge_image_fingerprint(badge: Badge) -> str:
