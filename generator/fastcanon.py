@@ -404,20 +404,21 @@ class _Walker:
             obj = self._p.c.iri(term_ctx, value, vocab=kind == "@vocab")
             self.quads[(subject, predicate, obj, None)] = None
             return
+        native: type
         if isinstance(value, str):
             if coerce is None and rest[0]:
                 raise _Unsupported("language-tagged string")
-            lexical, datatype = value, coerce or _XSD_STRING
+            lexical, datatype, native = value, coerce or _XSD_STRING, str
         elif isinstance(value, bool):
-            lexical, datatype = ("true" if value else "false"), coerce or _XSD_BOOLEAN
+            lexical, datatype, native = ("true" if value else "false"), coerce or _XSD_BOOLEAN, bool
         elif isinstance(value, int) and abs(value) < 10**21:
-            lexical, datatype = str(value), coerce or _XSD_INTEGER
+            lexical, datatype, native = str(int(value)), coerce or _XSD_INTEGER, int
         else:
             raise _Unsupported(f"value {value!r}")
         literal = '"' + _escape(lexical) + '"'
         if datatype != _XSD_STRING:
             literal += "^^<" + datatype + ">"
-        self.quads[(subject, predicate, literal, type(value))] = None
+        self.quads[(subject, predicate, literal, native)] = None
 
 
 class _Issuer:

@@ -6,6 +6,7 @@ import copy
 import hashlib
 import random
 from datetime import UTC, datetime, timedelta, timezone
+from enum import IntEnum
 from pathlib import Path
 from typing import Any
 
@@ -411,6 +412,16 @@ def test_native_values_and_their_duplicates() -> None:
     nquads = assert_fast_equals_pyld(doc)
     assert nquads.count('"5"^^<https://www.w3.org/2001/XMLSchema#integer>') == 2
     assert nquads.count('"false"^^<https://www.w3.org/2001/XMLSchema#boolean>') == 2
+
+
+def test_int_subclass_prints_and_merges_as_its_int() -> None:
+    class Size(IntEnum):
+        SMALL = 3
+
+    doc = credential()
+    doc["credentialStatus"]["statusSize"] = [Size.SMALL, 3, "3"]
+    nquads = assert_fast_equals_pyld(doc)
+    assert nquads.count('"3"^^<https://www.w3.org/2001/XMLSchema#integer>') == 2
 
 
 def test_null_values_and_nested_arrays() -> None:
