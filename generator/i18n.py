@@ -68,17 +68,38 @@ class Catalogue:
         """The string for `key`, with `{name}` placeholders filled from `values`."""
         text = self.strings.get(key)
         if not isinstance(text, str):
-            raise KeyError(f"no UI string {key!r} in the {self.language!r} catalogue")
-        return text.format(**values) if values else text
+            raise self._missing(key, "a text")
+        try:
+            return text.format(**values) if values else text
+        except (KeyError, IndexError, ValueError) as exc:
+            raise InsigneError(
+                Problem(
+                    None,
+                    f"UI string {key!r} ({self.language}) has a placeholder the template "
+                    f"does not give: {exc}",
+                    hint="placeholders are {name}; write {{ or }} for a literal brace",
+                )
+            ) from exc
 
     def tn(self, key: str, count: int, **values: object) -> str:
         """A string that depends on a number: the catalogue gives its `one` and `other` forms."""
         forms = self.strings.get(key)
         if not isinstance(forms, dict):
-            raise KeyError(f"no plural UI string {key!r} in the {self.language!r} catalogue")
+            raise self._missing(key, 'a mapping {"one": ..., "other": ...}')
         singular = count == 1 or (count == 0 and self._zero_is_singular)
         text = forms.get("one" if singular else "other") or forms["other"]
         return str(text).format(count=count, **values)
+
+    def _missing(self, key: str, kind: str) -> InsigneError:
+        return InsigneError(
+            Problem(
+                None,
+                f"a template asks for the UI string {key!r}, which no catalogue for "
+                f"{self.language!r} defines as {kind}",
+                hint=f'add "{key}" to themes/<theme>/locales/{self.language}.json '
+                "(or en.json, which every language falls back to)",
+            )
+        )
 
     def date(self, moment: datetime) -> str:
         months = self.strings["months"]

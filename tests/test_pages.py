@@ -15,6 +15,7 @@ import pytest
 from generator import pages
 from generator.build import BuildOptions, build
 from generator.content import load_model
+from generator.errors import InsigneError
 from generator.i18n import LOCALES_DIR, Catalogue
 from generator.model import Award
 from tests.harness import repo_root
@@ -300,6 +301,10 @@ def test_plurals_and_dates() -> None:
     assert fr_be.t("nav_issuer") == "Émetteur"  # a regional tag falls back to its language
     german = Catalogue("de")  # no catalogue: English strings, and the tag as its name
     assert german.t("nav_issuer") == "Issuer" and german.language_name == "de"
+    with pytest.raises(InsigneError, match="no catalogue for 'fr' defines"):
+        fr.t("no_such_key")
+    with pytest.raises(InsigneError, match="placeholder"):
+        fr.t("footer_issued_by", wrong="x")
 
 
 def test_project_theme_overrides_single_templates_static_files_and_strings(
@@ -422,3 +427,17 @@ def test_interface_strings_are_compiled_into_each_language(tmp_path: Path) -> No
 
     theme.template("probe.html", french).render(t=spying_t, key="nav_home", obj=Obj())
     assert asked == ["nav_home", "footer_issued_by"]
+
+
+def test_a_template_asking_for_an_unknown_string_is_a_clear_error(tmp_path: Path) -> None:
+    from tests.conftest import run_cli
+
+    root = make_project(tmp_path)
+    templates = root / "themes" / "default" / "templates"
+    templates.mkdir(parents=True)
+    (templates / "404.html").write_text('{{ t("no_such_string") }}\n', "utf-8")
+    result = run_cli("build", "--content", root / "content", "--output", root / "output")
+    assert result.code == 1
+    assert "'no_such_string'" in result.err and "locales/fr.json" in result.err
+    assert "Traceback" not in result.err
+    assert not (root / "output").exists()
