@@ -340,3 +340,16 @@ def test_verify_signed_baked_image_checks_the_signature(tmp_path: Path) -> None:
         result = verify_badge(str(forged_file), LEA)
         assert not result.valid
         assert any("signature does not verify" in c.text for c in result.checks)
+
+
+def test_verify_url_requires_json_content_type(site: Site) -> None:
+    # The same assertion served from a .txt file (text/plain), its id naming that URL.
+    award_id = site.award_id(LEA)
+    doc = site.document(f"assertions/{award_id}.json")
+    doc["id"] = site.base + f"assertions/{award_id}.txt"
+    (site.output / f"assertions/{award_id}.txt").write_text(json.dumps(doc), "utf-8")
+    result = verify_badge(doc["id"], LEA)
+    assert not result.valid
+    assert [c.text for c in result.checks if c.ok is False] == [
+        "assertion: served as text/plain; charset=utf-8, not JSON"
+    ]
