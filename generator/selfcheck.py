@@ -235,10 +235,9 @@ class _Checker:
             return
         self.shapes_checked.add(shape)
         try:
+            # Imported here: pyld is slow to import and only needed for linked-data documents.
             from generator import jsonld
-        except ImportError:  # the offline JSON-LD module is optional for this check
-            return
-        try:
+
             jsonld.check_no_dropped_terms(doc)
         except Exception as exc:  # noqa: BLE001 - any processor failure is a finding
             self.report.add(rel, f"not well-formed JSON-LD: {exc}")

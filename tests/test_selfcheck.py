@@ -298,3 +298,14 @@ def test_signed_assertions_pass_and_a_swapped_jws_is_found(tmp_path: Path) -> No
     assert f"assertions/{tokens[0].name}: the signed payload differs from the hosted " in (
         "".join(problems)
     )
+
+
+def test_json_ld_term_missing_from_a_bundled_context(tree: Path) -> None:
+    credential = sorted((tree / "credentials").glob("*.json"))[0]
+    doc = json.loads(credential.read_text("utf-8"))
+    doc["credentialSubject"]["favouriteColour"] = "blue"
+    credential.write_text(json.dumps(doc, indent=2), "utf-8")
+    problems = [p for p in problems_of(tree) if p.startswith(f"credentials/{credential.name}")]
+    assert any("not well-formed JSON-LD" in p and "favouriteColour" in p for p in problems), (
+        problems
+    )
