@@ -81,12 +81,15 @@ def build(options: BuildOptions) -> BuildResult:
         return BuildResult(model, stats, time.perf_counter() - started, notices, False)
     # Imported here: a no-change rebuild (above) needs none of them, and they take longer to
     # import (pyld, cryptography, Markdown) than that whole rebuild takes.
+    from generator.keys import ED25519
     from generator.pages import write_pages
     from generator.publish_ob2 import BakedImages, write_ob2
     from generator.publish_ob3 import write_ob3
     from generator.signing import Signer
 
     signer = Signer.for_site(model.site, options.locked)
+    # Award pages link to the 3.0 credential exactly when write_ob3 publishes one.
+    model.credentials = signer.can_sign(ED25519)
     writer.begin(manifest)
     try:
 

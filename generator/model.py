@@ -170,6 +170,7 @@ class SiteModel:
     badges: dict[str, Badge]  # by slug, sorted
     awards: list[Award]  # sorted by (badge, issued_on, id)
     held_back: list[AwardSpec] = field(default_factory=list)  # issued in the future
+    credentials: bool = False  # Open Badges 3.0 credentials are published (an Ed25519 key exists)
 
     def awards_of(self, slug: str) -> list[Award]:
         return [a for a in self.awards if a.badge == slug]

@@ -119,7 +119,9 @@ def _evidence_view(evidence: Evidence) -> dict[str, Any]:
     }
 
 
-def award_base(site: Site, award: Award, badge: Badge, now: datetime) -> dict[str, Any]:
+def award_base(
+    site: Site, award: Award, badge: Badge, now: datetime, credentials: bool = False
+) -> dict[str, Any]:
     """What an award page shows that does not depend on the page's language."""
     recipient = award.spec.recipient
     issued = _local(site, award.issued_on)
@@ -131,6 +133,12 @@ def award_base(site: Site, award: Award, badge: Badge, now: datetime) -> dict[st
         "page": urls.award_page(award.id),
         "baked": None if award.revoked else urls.baked_image(award.id, badge.image_type),
         "baked_kind": badge.image_type.upper(),
+        "credential": urls.credential_json(award.id) if credentials else None,
+        "credential_baked": (
+            urls.credential_image(award.id, badge.image_type)
+            if credentials and not award.revoked
+            else None
+        ),
         "issued_on": issued,
         "expires": expires,
         "expired": award.expires is not None and award.expires <= now,
@@ -276,7 +284,10 @@ def write_pages(
     awards_by_badge: dict[str, list[Award]] = {slug: [] for slug in model.badges}
     for award in model.awards:
         awards_by_badge[award.badge].append(award)
-    bases = {a.id: award_base(site, a, model.badges[a.badge], now) for a in model.awards}
+    bases = {
+        a.id: award_base(site, a, model.badges[a.badge], now, model.credentials)
+        for a in model.awards
+    }
     criteria_cache: dict[str, str] = {}
 
     def criteria_html(markdown_text: str) -> str:

@@ -307,3 +307,22 @@ def test_preview_keys_never_touch_the_committed_files(project: Project, key_dir:
     assert after == before
     assert not key_dir.exists()
     assert not os.path.exists(project.content / "signatures.json")
+
+
+def test_award_page_offers_both_the_assertion_and_the_credential(signed: Project) -> None:
+    assert signed.build().code == 0
+    award = next(a for a in load_model(signed.content).model.awards if a.badge == "echofablab")
+    page = (signed.output / urls.award_page(award.id)).read_text("utf-8")
+    assert f'href="../{urls.assertion_json(award.id)}"' in page
+    assert f'href="../{urls.credential_json(award.id)}"' in page
+    assert f'href="../{urls.credential_image(award.id, "png")}" download' in page
+    assert f'href="../{urls.baked_image(award.id, "png")}" download' in page
+
+
+def test_without_keys_award_pages_do_not_link_to_missing_credentials(project: Project) -> None:
+    result = project.build()
+    assert result.code == 0
+    assert "Open Badges 3.0 credentials are not published" in result.err
+    assert not (project.output / "credentials").exists()
+    for page in (project.output / "awards").glob("*.html"):
+        assert "credentials/" not in page.read_text("utf-8")
