@@ -214,3 +214,21 @@ def test_revoke_keeps_a_bom(site: Path) -> None:
     )
     ledger = json.loads((site / "ledger.json").read_text("utf-8"))
     assert award_id in {entry["id"] for entry in ledger["awards"].values()}
+
+
+def test_an_edit_that_revokes_the_wrong_award_is_undone(
+    site: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
+) -> None:
+    import generator.commands.revoke as revoke_module
+
+    path = site / "awards" / "2017-echofablab.yaml"
+    before = path.read_bytes()
+    award_id = ids_by_email(site)["lea.nguyen@example.org"]
+
+    def edits_the_first_recipient(text: str, line: int, key: str, value: str, **kw: str) -> str:
+        return set_item_key(text, 11, key, value, **kw)  # Camille's entry, not Léa's
+
+    monkeypatch.setattr(revoke_module, "set_item_key", edits_the_first_recipient)
+    assert main(["revoke", award_id, "--reason", "x", "--content", str(site)]) == 1
+    assert "the edit did not read back as a revocation" in capsys.readouterr().err
+    assert path.read_bytes() == before

@@ -100,19 +100,26 @@ def revoke(content_dir: Path, award_id: str, reason: str) -> Revocation:
             )
         ) from None
     spec.source.write_bytes(bom + edited.encode("utf-8"))
-    _check_revoked(content_dir, key, reason, spec, raw)
+    already = {award_key(s) for s in specs if s.revoked is not None}
+    _check_revoked(content_dir, key, reason, spec, raw, already)
     return Revocation(award_id, spec.source, spec.line, spec.badge)
 
 
 def _check_revoked(
-    content_dir: Path, key: str, reason: str, spec: AwardSpec, original: bytes
+    content_dir: Path,
+    key: str,
+    reason: str,
+    spec: AwardSpec,
+    original: bytes,
+    already: set[str],
 ) -> None:
     """Reload the content: the edit must revoke exactly this award, or it is undone."""
     try:
         loaded = load_model(content_dir)
         specs = [a.spec for a in loaded.model.awards] + loaded.model.held_back
         after = next((s for s in specs if award_key(s) == key), None)
-        ok = after is not None and after.revoked == reason
+        revoked = {award_key(s) for s in specs if s.revoked is not None}
+        ok = after is not None and after.revoked == reason and revoked == already | {key}
     except InsigneError:
         ok = False
     if not ok:
