@@ -30,7 +30,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument(
-        "target", nargs="?", default="output", help="output folder, assertion URL or baked image"
+        "target",
+        nargs="?",
+        default="output",
+        metavar="OUTPUT_DIR|URL|FILE",
+        help="a built folder (default: output), an assertion URL, or a baked PNG/SVG",
     )
     parser.add_argument("--email", help="recipient email the badge must have been issued to")
     parser.set_defaults(func=run)
