@@ -20,6 +20,7 @@ import os
 import pickle
 import signal
 import sys
+import threading
 import traceback
 from collections.abc import Callable
 from typing import Any
@@ -39,8 +40,15 @@ def _die_with_parent() -> bool:
 
 def available() -> bool:
     """Forking helps only with a second core, and is safe only where the child can be tied
-    to its parent's life (Linux)."""
-    return hasattr(os, "fork") and (os.cpu_count() or 1) > 1 and sys.platform == "linux"
+    to its parent's life (Linux) and where no other thread runs: a lock another thread holds
+    at the fork (an import, a log handler) would stay locked forever in the child. So
+    `insigne serve`, which builds from a watcher thread, renders in one process."""
+    return (
+        hasattr(os, "fork")
+        and (os.cpu_count() or 1) > 1
+        and sys.platform == "linux"
+        and threading.active_count() == 1
+    )
 
 
 def run_pair(
