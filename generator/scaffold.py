@@ -114,8 +114,8 @@ GITIGNORE = """# The built site is rebuilt from content/ at every deploy.
 /output/
 # insigne serve's preview build (base URL rewritten to the local address).
 /.insigne-serve/
-.*.insigne-staging/
-.*.insigne-previous/
+# Build bookkeeping beside the output (staging, previous tree, manifest with parsed awards).
+.*.insigne-*
 # Issuer private keys never belong in git.
 *.key
 *.seed
