@@ -13,11 +13,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 from urllib.parse import quote, urlencode
 
 from generator import urls
 from generator.i18n import Catalogue
+from generator.manifest import code_digest, digest_text, tree_digest
 from generator.markdown_render import render_markdown, safe_url
 from generator.model import Award, Badge, Evidence, Site, SiteModel
 from generator.theme import Theme
@@ -270,6 +272,18 @@ def site_languages(site: Site, theme: Theme) -> list[Language]:
     ]
 
 
+def _award_page(
+    render: _PageRenderer,
+    site: Site,
+    language: Language,
+    base: dict[str, Any],
+    linkedin: str,
+    badge: dict[str, Any],
+) -> None:
+    view = award_view(site, base, linkedin, language)
+    render.page(language, view["page"], "award.html", "award", award=view, badge=badge)
+
+
 def write_pages(
     model: SiteModel, theme: Theme, writer: OutputWriter, now: datetime | None = None
 ) -> None:
@@ -278,6 +292,7 @@ def write_pages(
     now = now or datetime.now(UTC)
     languages = site_languages(site, theme)
     render = _PageRenderer(site, theme, writer, languages)
+    theme_key = digest_text(code_digest(), tree_digest(theme.dirs))
     for rel, source in theme.static_files().items():
         writer.copy_file(urls.STATIC_DIR + rel, source)
 
@@ -313,8 +328,23 @@ def write_pages(
         for view in views:
             render.page(language, view["page"], "badge.html", "badge", badge=view)
         linkedin = {slug: linkedin_prefix(site, view["name"]) for slug, view in badges.items()}
+        # An award page is made from its base, its badge's view, the theme, the site and the
+        # language: with all of those unchanged, the last build's page is kept unrendered.
+        page_key = digest_text(theme_key, repr(site), language.code)
+        badge_keys = {slug: digest_text(page_key, repr(v)) for slug, v in badges.items()}
         for award in model.awards:
-            badge = badges[award.badge]
-            view = award_view(site, bases[award.id], linkedin[award.badge], language)
-            render.page(language, view["page"], "award.html", "award", award=view, badge=badge)
+            key = digest_text(badge_keys[award.badge], repr(bases[award.id]))
+            writer.cached(
+                f"page:{language.code}:{award.id}",
+                key,
+                partial(
+                    _award_page,
+                    render,
+                    site,
+                    language,
+                    bases[award.id],
+                    linkedin[award.badge],
+                    badges[award.badge],
+                ),
+            )
     render.not_found(languages[0])
