@@ -96,6 +96,16 @@ class Evidence:
     description: str | None = None
     narrative: str | None = None
 
+    def fields(self) -> dict[str, str]:
+        """The non-empty fields under their Open Badges names (2.0 and 3.0 agree on them)."""
+        named = {
+            "id": self.url,
+            "name": self.name,
+            "description": self.description,
+            "narrative": self.narrative,
+        }
+        return {key: value for key, value in named.items() if value}
+
 
 @dataclass(frozen=True)
 class Recipient:

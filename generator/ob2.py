@@ -117,14 +117,7 @@ def assertion(site: Site, badge: Badge, award: Award, creator: str | None = None
 
 
 def _evidence(evidence: Evidence) -> dict[str, str]:
-    doc = {"type": "Evidence"}
-    if evidence.url:
-        doc["id"] = evidence.url
-    for key in ("name", "description", "narrative"):
-        value = getattr(evidence, key)
-        if value:
-            doc[key] = value
-    return doc
+    return {"type": "Evidence", **evidence.fields()}
 
 
 def revoked_assertion(site: Site, award: Award) -> dict[str, Any]:

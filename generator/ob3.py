@@ -77,14 +77,7 @@ def achievement_document(site: Site, badge: Badge, did: str) -> dict[str, Any]:
 
 
 def _evidence(evidence: Evidence) -> dict[str, Any]:
-    doc: dict[str, Any] = {"type": ["Evidence"]}
-    if evidence.url:
-        doc["id"] = evidence.url
-    for key in ("name", "description", "narrative"):
-        value = getattr(evidence, key)
-        if value:
-            doc[key] = value
-    return doc
+    return {"type": ["Evidence"], **evidence.fields()}
 
 
 def status_entry(site: Site, index: int) -> dict[str, Any]:
