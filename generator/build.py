@@ -115,7 +115,9 @@ def build(options: BuildOptions) -> BuildResult:
             pages()
         if options.verify:
             # On the staged tree, before the swap: a failing check leaves the old output live.
-            _verify_staged(writer.prune(), options.now)
+            manifest.verified = _verify_staged(writer, manifest, options.now)
+        else:
+            manifest.verified = None
         # The ledger is saved before the new output goes live: an id may then be reserved and
         # not yet published, but never published and forgotten.
         ledger_updated = loaded.ledger.changed
@@ -176,10 +178,25 @@ def _inputs_digest(options: BuildOptions, content_dir: Path, model: SiteModel, t
     return inputs_digest(content_dir, [*theme.dirs], extra, [d for d in key_dirs if d.exists()])
 
 
-def _verify_staged(staging: Path, now: datetime | None) -> None:
+def _verify_staged(
+    writer: OutputWriter, manifest: Manifest, now: datetime | None
+) -> tuple[str, set[str]]:
+    """Check the staged tree; return the verdict to record for the next build.
+
+    Files this build did not write are the live output's own (hard links), which passed the
+    check of the build that made it, if that build ran it with the same code: then only the
+    files written or removed now are checked (see `selfcheck.check_tree`).
+    """
+    from generator.manifest import code_digest
     from generator.selfcheck import check_tree
 
-    report = check_tree(staging, now)
+    staging = writer.prune()
+    previous = manifest.verified if manifest.describes_output else None
+    if previous is not None and previous[0] == code_digest():
+        changed = {*writer.stats.written_paths, *writer.stats.removed_paths}
+        report = check_tree(staging, now, changed, previous[1])
+    else:
+        report = check_tree(staging, now)
     if not report.ok:
         raise InsigneError(
             [Problem(None, f"self-check: {line}") for line in report.problems]
@@ -192,3 +209,4 @@ def _verify_staged(staging: Path, now: datetime | None) -> None:
                 )
             ]
         )
+    return (code_digest(), report.shapes)

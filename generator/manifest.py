@@ -62,6 +62,9 @@ class Manifest:
     groups: dict[str, tuple[str, tuple[str, ...]]] = field(default_factory=dict)
     spare_delta: set[str] | None = None
     notices: list[str] = field(default_factory=list)  # said by the build, to say again
+    # When the output passed the self-check: (code digest, JSON-LD shapes found well-formed).
+    # A build by the same code then checks only the files it changed (generator/selfcheck.py).
+    verified: tuple[str, set[str]] | None = None
     award_files: dict[str, tuple[str, list[Any]]] = field(default_factory=dict)
     # Filled during a build, saved by `save` in place of `award_files`.
     new_award_files: dict[str, tuple[str, list[Any]]] = field(default_factory=dict)
@@ -90,6 +93,7 @@ class Manifest:
             manifest.groups = data.get("groups", {})
             manifest.spare_delta = data.get("spare_delta")
             manifest.notices = data.get("notices", [])
+            manifest.verified = data.get("verified")
         return manifest
 
     @property
@@ -105,6 +109,7 @@ class Manifest:
             "groups": self.groups,
             "spare_delta": self.spare_delta,
             "notices": self.notices,
+            "verified": self.verified,
             "award_files": self.new_award_files,
         }
         tmp = self.path.with_name(self.path.name + ".tmp")

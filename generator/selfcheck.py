@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -21,6 +21,7 @@ from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
 
 from generator import urls
 from generator.baking import BakingError, unbake, unbake_svg
+from generator.images import sniff
 from generator.jws import verify_rs256
 from generator.ob2 import CONTEXT as OB2_CONTEXT
 
@@ -42,6 +43,9 @@ class Report:
     assertions: int = 0
     revoked: int = 0
     baked: int = 0
+    # JSON-LD document shapes found well-formed, so a later incremental check can skip them.
+    shapes: set[str] = field(default_factory=set)
+    incremental: bool = False
 
     @property
     def ok(self) -> bool:
@@ -58,11 +62,31 @@ class Report:
         )
 
 
-def check_tree(root: Path, now: datetime | None = None) -> Report:
-    """Check every file under `root`; never raises for a bad tree, only reports."""
-    checker = _Checker(root, now or datetime.now(UTC))
+def check_tree(
+    root: Path,
+    now: datetime | None = None,
+    changed: Iterable[str] | None = None,
+    known_shapes: Iterable[str] = (),
+) -> Report:
+    """Check the files under `root`; never raises for a bad tree, only reports.
+
+    With `changed` (the paths written or removed since a tree that passed this same check),
+    only those files are checked in full, against the rest of the tree; the others keep their
+    verdict. A change to what other files are checked against (the issuer, the revocation
+    list, a BadgeClass, a key, any removal) makes it a full check. Without `changed`, every file.
+    """
+    checker = _Checker(root, now or datetime.now(UTC), changed, set(known_shapes))
     checker.run()
     return checker.report
+
+
+def _is_shared(rel: str) -> bool:
+    """Documents other files are checked against: changing one calls for a full check."""
+    return (
+        rel in (urls.ISSUER_JSON, urls.REVOCATIONS_JSON)
+        or (rel.startswith("badges/") and rel.endswith(".json"))
+        or rel.startswith("keys/")
+    )
 
 
 def _ob2_terms() -> set[str]:
@@ -74,15 +98,20 @@ def _ob2_terms() -> set[str]:
 
 
 class _Checker:
-    def __init__(self, root: Path, now: datetime) -> None:
+    def __init__(
+        self, root: Path, now: datetime, changed: Iterable[str] | None, known_shapes: set[str]
+    ) -> None:
         self.root = root
         self.now = now
         self.report = Report()
+        self.changed = None if changed is None else set(changed)
+        # Files read so far: every file in scope, others only when a check looks them up.
         self.docs: dict[str, Any] = {}
         self.raw: dict[str, bytes] = {}
+        self.all_files: set[str] = set()
         self.base = ""
         self.issuer_email = ""
-        self.shapes_checked: set[str] = set()
+        self.shapes_checked: set[str] = set(known_shapes) if changed is not None else set()
         self.ob2_terms = _ob2_terms()
 
     # -- driver ----------------------------------------------------------------------------
@@ -91,18 +120,47 @@ class _Checker:
             self.report.add(str(self.root), "not a folder (build the site first)")
             return
         files = sorted(self._files())
+        self.all_files = set(files)
         self.report.files = len(files)
-        for rel in files:
+        changed = self.changed
+        if changed is not None and any(
+            rel not in self.all_files or _is_shared(rel) for rel in changed
+        ):
+            changed = self.changed = None
+        self.report.incremental = changed is not None
+        scope = files if changed is None else [rel for rel in files if rel in changed]
+        for rel in files:  # by name, over the whole tree: cheap, and never to be missed
+            if rel.lower().endswith(PRIVATE_KEY_SUFFIXES):
+                self.report.add(rel, "a key file is published (private keys must never be)")
+        for rel in scope:
             self._read(rel)
+        scope_docs = [rel for rel in scope if rel in self.docs]
         if not self._issuer():
-            self._scan_all(files)
+            self._scan_all(scope)
             return
-        self._scan_all(files)
-        for rel in sorted(self.docs):
+        self._scan_all(scope)
+        for rel in scope_docs:
             self._check_document(rel, self.docs[rel])
         revoked_listed = self._revocation_list()
-        self._assertions(revoked_listed)
-        self._baked_orphans(files)
+        self._assertions(revoked_listed, scope_docs, complete=changed is None)
+        self._baked_orphans(scope)
+        self.report.shapes = self.shapes_checked
+
+    def _raw(self, rel: str) -> bytes:
+        """A file's bytes, read on first use (files outside the scope are looked up only)."""
+        data = self.raw.get(rel)
+        if data is None:
+            with open(os.path.join(self.root, rel), "rb") as handle:
+                data = self.raw[rel] = handle.read()
+        return data
+
+    def _doc(self, rel: str) -> Any:
+        if rel not in self.docs and rel.endswith(".json") and rel in self.all_files:
+            try:
+                self.docs[rel] = json.loads(self._raw(rel).decode("utf-8"))
+            except (UnicodeDecodeError, ValueError):
+                return None  # reported when that file itself is checked
+        return self.docs.get(rel)
 
     def _files(self) -> Iterator[str]:
         for folder, _dirs, names in os.walk(self.root):
@@ -112,12 +170,12 @@ class _Checker:
                 yield rel.replace(os.sep, "/")
 
     def _read(self, rel: str) -> None:
-        path = self.root / rel
-        if path.is_symlink():
+        path = os.path.join(self.root, rel)
+        if os.path.islink(path):
             self.report.add(rel, "is a symbolic link (static hosts may not follow it)")
             return
-        data = path.read_bytes()
-        self.raw[rel] = data
+        with open(path, "rb") as handle:
+            data = self.raw[rel] = handle.read()
         if rel.endswith(".json"):
             try:
                 self.docs[rel] = json.loads(data.decode("utf-8"))
@@ -134,9 +192,7 @@ class _Checker:
 
     # -- tree-wide scans -------------------------------------------------------------------
     def _scan_secrets(self, rel: str, data: bytes) -> None:
-        if rel.lower().endswith(PRIVATE_KEY_SUFFIXES):
-            self.report.add(rel, "a key file is published (private keys must never be)")
-        if PRIVATE_PEM_RE.search(data):
+        if b"PRIVATE KEY-----" in data and PRIVATE_PEM_RE.search(data):
             self.report.add(rel, "contains a PEM private key")
         doc = self.docs.get(rel)
         if doc is not None:
@@ -147,7 +203,7 @@ class _Checker:
         if b"@" not in data:
             return
         found: list[str] = []
-        for match in EMAIL_RE.finditer(data):
+        for match in _email_matches(data):
             if match.group(1).lower().decode("ascii") in _FILE_TYPES:
                 continue
             email = match.group(0).decode("ascii", "replace").lower()
@@ -160,9 +216,9 @@ class _Checker:
     # -- the issuer fixes the base URL -------------------------------------------------------
     def _issuer(self) -> bool:
         rel = urls.ISSUER_JSON
-        issuer = self.docs.get(rel)
+        issuer = self._doc(rel)
         if not isinstance(issuer, dict):
-            if rel not in self.raw:
+            if rel not in self.all_files:
                 self.report.add(rel, "missing (every other document points to it)")
             elif rel in self.docs:
                 self.report.add(rel, "is not a JSON object")
@@ -185,11 +241,11 @@ class _Checker:
             self.report.add(rel, f"{what} {url} is not under the site's base URL {self.base}")
             return None
         target = url[len(self.base) :].split("#", 1)[0]
-        if target not in self.raw or ".." in target.split("/"):
+        if target not in self.all_files or ".." in target.split("/"):
             self.report.add(rel, f"{what} {url} does not resolve inside the tree")
             return None
         if kind is not None:
-            doc = self.docs.get(target)
+            doc = self._doc(target)
             if not isinstance(doc, dict) or doc.get("type") != kind:
                 self.report.add(rel, f"{what} {url} is not a {kind}")
                 return None
@@ -244,7 +300,7 @@ class _Checker:
 
     # -- revocations and assertions ------------------------------------------------------------
     def _revocation_list(self) -> set[str]:
-        issuer = self.docs[urls.ISSUER_JSON]
+        issuer = self._doc(urls.ISSUER_JSON)
         listed: set[str] = set()
         if "revocationList" not in issuer:
             return listed
@@ -253,7 +309,7 @@ class _Checker:
         )
         if rel is None:
             return listed
-        entries = self.docs[rel].get("revokedAssertions", [])
+        entries = self._doc(rel).get("revokedAssertions", [])
         for entry in entries if isinstance(entries, list) else [entries]:
             entry_id = entry.get("id") if isinstance(entry, dict) else entry
             if isinstance(entry_id, str):
@@ -262,9 +318,10 @@ class _Checker:
                 self.report.add(rel, f"revokedAssertions entry without an id: {entry!r}")
         return listed
 
-    def _assertions(self, revoked_listed: set[str]) -> None:
+    def _assertions(self, revoked_listed: set[str], rels: list[str], complete: bool) -> None:
         seen: set[str] = set()
-        for rel, doc in sorted(self.docs.items()):
+        for rel in rels:
+            doc = self.docs[rel]
             if not isinstance(doc, dict) or doc.get("@context") != OB2_CONTEXT:
                 continue
             if doc.get("type") != "Assertion":
@@ -276,6 +333,8 @@ class _Checker:
                 self._revoked(rel, doc, revoked_listed)
             else:
                 self._valid_assertion(rel, doc, revoked_listed)
+        if not complete:
+            return  # the list is unchanged (else the check is complete) and every id was seen
         for listed in sorted(revoked_listed - seen):
             self.report.add(urls.REVOCATIONS_JSON, f"lists {listed}, which is not in the tree")
 
@@ -286,7 +345,7 @@ class _Checker:
             self.report.add(rel, "revoked, but still publishes recipient/badge details")
         stem = rel.rsplit(".", 1)[0]
         for suffix in BAKED_SUFFIXES:
-            if stem + suffix in self.raw:
+            if stem + suffix in self.all_files:
                 self.report.add(stem + suffix, "baked image of a revoked assertion is published")
 
     def _valid_assertion(self, rel: str, doc: dict[str, Any], revoked_listed: set[str]) -> None:
@@ -309,7 +368,7 @@ class _Checker:
                 self.report.add(rel, f"recipient type {recipient.get('type')!r} is not 'email'")
         badge_rel = self._resolve(doc.get("badge"), rel, "badge", "BadgeClass")
         if badge_rel is not None:
-            self._resolve(self.docs[badge_rel].get("issuer"), badge_rel, "issuer", "Issuer")
+            self._resolve(self._doc(badge_rel).get("issuer"), badge_rel, "issuer", "Issuer")
         verification = doc.get("verification")
         kind = verification.get("type") if isinstance(verification, dict) else None
         self._dates(rel, doc)
@@ -323,16 +382,16 @@ class _Checker:
     def _signed(self, rel: str, doc: dict[str, Any], verification: dict[str, Any]) -> None:
         """A signed assertion: its JWS carries exactly the hosted bytes, under a published key."""
         jws_rel = rel.rsplit(".", 1)[0] + ".jws"
-        if jws_rel not in self.raw:
+        if jws_rel not in self.all_files:
             self.report.add(rel, f"signed assertion without its JWS ({jws_rel})")
             return
-        token = self.raw[jws_rel].decode("ascii", "replace").strip()
+        token = self._raw(jws_rel).decode("ascii", "replace").strip()
         key_rel = self._resolve(verification.get("creator"), rel, "creator", "CryptographicKey")
         if key_rel is None:
             return
         try:
             public = serialization.load_pem_public_key(
-                str(self.docs[key_rel].get("publicKeyPem", "")).encode("ascii")
+                str(self._doc(key_rel).get("publicKeyPem", "")).encode("ascii")
             )
         except ValueError:
             self.report.add(key_rel, "publicKeyPem is not a PEM public key")
@@ -346,7 +405,7 @@ class _Checker:
         if image_rel is None:
             return
         try:
-            baked = unbake(self.raw[image_rel])
+            baked = unbake(self._raw(image_rel))
         except BakingError as exc:
             self.report.add(image_rel, f"cannot be read as a baked image ({exc})")
             return
@@ -373,8 +432,14 @@ class _Checker:
         image_rel = self._resolve(doc.get("image"), rel, "image")
         if image_rel is None:
             return
+        data = self._raw(image_rel)
+        verify: str | None = None
         try:
-            payload = unbake(self.raw[image_rel])
+            if sniff(data) == "svg":  # one parse gives both the payload and the verify URL
+                verify, text = unbake_svg(data, element="assertion")
+                payload = text if text is not None else verify
+            else:
+                payload = unbake(data)
         except BakingError as exc:
             self.report.add(image_rel, f"cannot be read as a baked image ({exc})")
             return
@@ -383,10 +448,8 @@ class _Checker:
             self.report.add(image_rel, "has no baked assertion")
         elif payload.encode("utf-8") != self.raw[rel]:
             self.report.add(image_rel, f"baked assertion differs from the hosted {rel}")
-        if image_rel.endswith(".svg"):
-            verify, _ = unbake_svg(self.raw[image_rel], element="assertion")
-            if verify != doc.get("id"):
-                self.report.add(image_rel, f"verify={verify!r} is not the assertion's id")
+        if image_rel.endswith(".svg") and verify != doc.get("id"):
+            self.report.add(image_rel, f"verify={verify!r} is not the assertion's id")
 
     def _baked_orphans(self, files: list[str]) -> None:
         assertions = urls.assertion_json("").rsplit("/", 1)[0] + "/"
@@ -395,14 +458,14 @@ class _Checker:
             if not rel.endswith(BAKED_SUFFIXES):
                 continue
             hosted = rel.rsplit(".", 1)[0] + ".json"
-            if rel.startswith(assertions) and hosted not in self.raw:
+            if rel.startswith(assertions) and hosted not in self.all_files:
                 self.report.add(rel, f"baked image without a hosted assertion ({hosted})")
             elif rel.startswith(credentials):
                 self._baked_credential(rel, hosted)
 
     def _baked_credential(self, rel: str, hosted: str) -> None:
         """An Open Badges 3.0 baked image carries exactly the bytes of its hosted credential."""
-        if hosted not in self.raw:
+        if hosted not in self.all_files:
             self.report.add(rel, f"baked image without a hosted credential ({hosted})")
             return
         try:
@@ -413,8 +476,33 @@ class _Checker:
         self.report.baked += 1
         if payload is None:
             self.report.add(rel, "has no baked credential")
-        elif payload.encode("utf-8") != self.raw[hosted]:
+        elif payload.encode("utf-8") != self._raw(hosted):
             self.report.add(rel, f"baked credential differs from the hosted {hosted}")
+
+
+_LOCAL_PART = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._%+-")
+
+
+def _email_matches(data: bytes) -> Iterator[re.Match[bytes]]:
+    """What `EMAIL_RE.finditer(data)` finds, trying the pattern only around each "@".
+
+    Every match contains an "@" (the local part cannot), and it starts where the run of
+    local-part characters before that "@" starts (not before the previous match's end), so
+    starting there finds the same matches without trying the pattern at every byte of an image.
+    """
+    end = 0
+    at = data.find(b"@")
+    while at != -1:
+        start = at
+        while start > end and data[start - 1] in _LOCAL_PART:
+            start -= 1
+        match = EMAIL_RE.match(data, start) if start < at else None
+        if match is not None:
+            yield match
+            end = match.end()
+            at = data.find(b"@", end)
+        else:
+            at = data.find(b"@", at + 1)
 
 
 def _moment(value: Any) -> datetime | None:

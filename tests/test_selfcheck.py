@@ -309,3 +309,69 @@ def test_json_ld_term_missing_from_a_bundled_context(tree: Path) -> None:
     assert any("not well-formed JSON-LD" in p and "favouriteColour" in p for p in problems), (
         problems
     )
+
+
+def test_incremental_check_finds_a_defect_in_a_changed_file_only(built: Path, tree: Path) -> None:
+    full = check_tree(built)
+    assert full.ok and not full.incremental and full.shapes
+    assertion, doc = first_assertion(tree)
+    doc["recipient"]["identity"] = "sha256$NOT-HEX"
+    assertion.write_text(json.dumps(doc, indent=2), "utf-8")
+    rel = assertion.relative_to(tree).as_posix()
+
+    report = check_tree(tree, changed={rel}, known_shapes=full.shapes)
+    assert report.incremental
+    assert any(p.startswith(f"{rel}: recipient identity") for p in report.problems)
+    # Its baked image now differs from it, though the image itself was not written.
+    assert any("baked assertion differs" in p for p in report.problems)
+    # A file outside `changed` keeps the verdict of the check the tree passed before.
+    other = "awards/" + sorted(p.name for p in (tree / "awards").iterdir())[0]
+    assert check_tree(tree, changed={other}, known_shapes=full.shapes).ok
+
+
+def test_incremental_check_turns_full_when_a_shared_document_changes(tree: Path) -> None:
+    assertion, doc = first_assertion(tree)
+    doc["recipient"]["hashed"] = False
+    assertion.write_text(json.dumps(doc, indent=2), "utf-8")
+    report = check_tree(tree, changed={"issuer.json"})
+    assert not report.incremental
+    assert any("recipient is not hashed" in p for p in report.problems)
+    (tree / "issuer.key").write_bytes(b"x")  # key files are caught by name in any mode
+    report = check_tree(tree, changed={"index.html"})
+    assert report.incremental
+    assert "issuer.key: a key file is published (private keys must never be)" in report.problems
+
+
+def test_build_checks_a_new_award_incrementally_and_refuses_its_defect(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import generator.selfcheck as selfcheck
+
+    content, output = build_example(tmp_path)
+    before = tree_digest(output)
+    calls: list[bool] = []
+    real = selfcheck.check_tree
+
+    def spy(*args: object, **kwargs: object) -> selfcheck.Report:
+        report = real(*args, **kwargs)  # type: ignore[arg-type]
+        calls.append(report.incremental)
+        return report
+
+    awards = content / "awards" / "2017-echofablab.yaml"
+    awards.write_text(
+        awards.read_text("utf-8")
+        + "  - email: nadia.roux@example.org\n"
+        + "    narrative: Joignable à nadia.roux@example.org pour la suite.\n",
+        "utf-8",
+    )
+    capsys.readouterr()
+    args = ["build", "--content", str(content), "--output", str(output), "--base-url", BASE]
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(selfcheck, "check_tree", spy)
+        assert main(args) == 1
+    assert calls == [True], "the second build checks only what it wrote"
+    err = capsys.readouterr().err
+    assert "plaintext email address(es) published: nadia.roux@example.org" in err
+    assert "awards/" in err
+    assert tree_digest(output) == before
