@@ -12,8 +12,6 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from pyld import jsonld
-
 from generator.errors import InsigneError
 
 CONTEXTS_DIR = Path(__file__).parent / "contexts"
@@ -87,7 +85,17 @@ def _fastcanon() -> Any:
     return fastcanon
 
 
+@cache
+def _pyld() -> Any:
+    # Imported on first use: pyld (with requests behind it) takes about 0.3 s to import, more
+    # than a no-change rebuild, which signs and checks nothing.
+    from pyld import jsonld
+
+    return jsonld
+
+
 def _normalize(doc: dict[str, Any] | list[Any]) -> str:
+    jsonld = _pyld()
     try:
         return jsonld.normalize(doc, _options(algorithm="URDNA2015", format="application/n-quads"))
     except jsonld.JsonLdError as exc:
@@ -96,6 +104,7 @@ def _normalize(doc: dict[str, Any] | list[Any]) -> str:
 
 def expand(doc: dict[str, Any]) -> list[Any]:
     """JSON-LD expansion with the bundled contexts."""
+    jsonld = _pyld()
     try:
         return jsonld.expand(doc, _options())
     except jsonld.JsonLdError as exc:
