@@ -65,6 +65,8 @@ class Manifest:
     # When the output passed the self-check: (code digest, JSON-LD shapes found well-formed).
     # A build by the same code then checks only the files it changed (generator/selfcheck.py).
     verified: tuple[str, set[str]] | None = None
+    # Signature cache key of each Open Badges 3.0 credential group (see publish_ob3).
+    proofs: dict[str, str] = field(default_factory=dict)
     award_files: dict[str, tuple[str, list[Any]]] = field(default_factory=dict)
     # Filled during a build, saved by `save` in place of `award_files`.
     new_award_files: dict[str, tuple[str, list[Any]]] = field(default_factory=dict)
@@ -94,6 +96,7 @@ class Manifest:
             manifest.spare_delta = data.get("spare_delta")
             manifest.notices = data.get("notices", [])
             manifest.verified = data.get("verified")
+            manifest.proofs = data.get("proofs", {})
         return manifest
 
     @property
@@ -110,6 +113,7 @@ class Manifest:
             "spare_delta": self.spare_delta,
             "notices": self.notices,
             "verified": self.verified,
+            "proofs": self.proofs,
             "award_files": self.new_award_files,
         }
         tmp = self.path.with_name(self.path.name + ".tmp")

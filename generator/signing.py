@@ -31,6 +31,8 @@ class Signer:
     locked: bool = False
     preview: dict[str, tuple[PublicKey, PrivateKey]] = field(default_factory=dict)
     signed_now: int = 0
+    # The signature cache entry the last `sign_credential` used or made (see publish_ob3).
+    last_proof_key: str | None = None
 
     @classmethod
     def for_site(cls, site: Site, locked: bool = False) -> Signer:
@@ -99,7 +101,8 @@ class Signer:
     def sign_credential(self, unsigned: dict[str, Any], what: str) -> dict[str, Any]:
         digest = unsigned_hash(unsigned)
         for public in reversed(self.keys(ED25519)):
-            proof = self.cache.get(cache_key("ob3", public.id, digest))
+            self.last_proof_key = cache_key("ob3", public.id, digest)
+            proof = self.cache.get(self.last_proof_key)
             if proof is not None:
                 return attach_proof(unsigned, proof)
         public, private = self._signing_key(ED25519, what)
@@ -107,7 +110,8 @@ class Signer:
         # `created` is the credential's own date, not the clock: rebuilds stay byte-identical.
         created = unsigned.get("validFrom") or "1970-01-01T00:00:00Z"
         signed = sign_eddsa_rdfc_2022(unsigned, private, self.verification_method(public), created)
-        self.cache.put(cache_key("ob3", public.id, digest), signed["proof"])
+        self.last_proof_key = cache_key("ob3", public.id, digest)
+        self.cache.put(self.last_proof_key, signed["proof"])
         self.signed_now += 1
         return signed
 

@@ -193,16 +193,21 @@ class OutputWriter:
         self._groups[group] = previous
         return True
 
-    def cached(self, group: str, key: str, produce: Callable[[], None]) -> None:
-        """Run `produce` (which writes the group's files) unless `reuse(group, key)` holds."""
+    def cached(self, group: str, key: str, produce: Callable[[], str | None]) -> bool:
+        """Run `produce` (which writes the group's files) unless `reuse(group, key)` holds.
+
+        Returns True when the group was kept. `produce` may return the key to record instead
+        of `key`, when rendering is what reveals part of it (a signature found or made).
+        """
         if self.reuse(group, key):
-            return
+            return True
         outer, self._recording = self._recording, []
         try:
-            produce()
-            self._groups[group] = (key, tuple(self._recording))
+            recorded = produce()
+            self._groups[group] = (recorded or key, tuple(self._recording))
         finally:
             self._recording = outer
+        return False
 
     # -- two processes, one staging tree (see generator/parallel.py) -------------------------
     def fork_mark(self) -> tuple[int, int, int, int]:
