@@ -7,6 +7,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 from generator.awardfile import apply, plan_append
+from generator.commands import add_content_argument
 from generator.console import Console
 from generator.content import load_model
 from generator.csvimport import AwardRow, BadDate, CsvError, check_rows, parse_date, read_csv
@@ -52,13 +53,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--skip-bad", action="store_true", help="write the good rows even if some are rejected"
     )
     parser.add_argument("--dry-run", action="store_true", help="check and report, write nothing")
-    parser.add_argument(
-        "--content",
-        type=Path,
-        default=Path("content"),
-        metavar="DIR",
-        help="content folder (default: content)",
-    )
+    add_content_argument(parser)
     parser.set_defaults(func=run)
 
 

@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 
 from generator.build import BuildOptions, build
+from generator.commands import add_content_argument
 from generator.console import Console
 from generator.progress import Progress
 
@@ -29,13 +30,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def add_build_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--content",
-        type=Path,
-        default=Path("content"),
-        metavar="DIR",
-        help="content folder (default: content)",
-    )
+    add_content_argument(parser)
     parser.add_argument(
         "--output",
         type=Path,

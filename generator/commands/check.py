@@ -6,6 +6,7 @@ import argparse
 import time
 from pathlib import Path
 
+from generator.commands import add_content_argument
 from generator.console import Console
 from generator.content import load_model
 from generator.theme import Theme
@@ -37,13 +38,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         epilog=EXAMPLES,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument(
-        "--content",
-        type=Path,
-        default=Path("content"),
-        metavar="DIR",
-        help="content folder (default: content)",
-    )
+    add_content_argument(parser)
     parser.set_defaults(func=run)
 
 

@@ -6,6 +6,7 @@ import argparse
 from datetime import date
 from pathlib import Path
 
+from generator.commands import add_content_argument
 from generator.console import Console
 from generator.errors import InsigneError, Problem
 from generator.keys import ED25519, RSA, KeyRing
@@ -30,7 +31,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("action", choices=["new", "list"])
-    parser.add_argument("--content", type=Path, default=Path("content"), metavar="DIR")
+    add_content_argument(parser)
     parser.add_argument(
         "--type",
         choices=["both", "rsa", "ed25519"],

@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 
 from generator.badges import SLUG_RE
+from generator.commands import add_content_argument
 from generator.console import Console
 from generator.errors import InsigneError, Problem
 from generator.scaffold import badge_files, write_new_files
@@ -31,13 +32,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("kind", choices=["badge"], help="what to create (only 'badge' for now)")
     parser.add_argument("slug", help="the badge's file name and URL part: a-z, 0-9 and dashes")
     parser.add_argument("--name", help="the badge's display name (default: from the slug)")
-    parser.add_argument(
-        "--content",
-        type=Path,
-        default=Path("content"),
-        metavar="DIR",
-        help="content folder (default: content)",
-    )
+    add_content_argument(parser)
     parser.set_defaults(func=run)
 
 

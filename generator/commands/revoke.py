@@ -6,6 +6,7 @@ import argparse
 from dataclasses import dataclass
 from pathlib import Path
 
+from generator.commands import add_content_argument
 from generator.console import Console
 from generator.content import load_model
 from generator.errors import InsigneError, Problem
@@ -33,13 +34,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("award_id", metavar="AWARD_ID", help="the id in the award's URL")
     parser.add_argument("--reason", required=True, help="why (published with the revocation)")
-    parser.add_argument(
-        "--content",
-        type=Path,
-        default=Path("content"),
-        metavar="DIR",
-        help="content folder (default: content)",
-    )
+    add_content_argument(parser)
     parser.set_defaults(func=run)
 
 

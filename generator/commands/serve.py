@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 from types import FrameType
 
+from generator.commands import add_content_argument
 from generator.console import Console
 from generator.errors import InsigneError, Problem
 from generator.serve import Preview, ServeOptions
@@ -40,13 +41,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--bind", default="127.0.0.1", metavar="ADDRESS", help="address (default: 127.0.0.1)"
     )
-    parser.add_argument(
-        "--content",
-        type=Path,
-        default=Path("content"),
-        metavar="DIR",
-        help="content folder (default: content)",
-    )
+    add_content_argument(parser)
     parser.add_argument(
         "--output",
         type=Path,
