@@ -99,3 +99,14 @@ def ob_datetime(moment: datetime) -> str:
     if text.endswith("+00:00"):
         text = text[:-6] + "Z"
     return text
+
+
+def read_ob_datetime(value: object) -> datetime | None:
+    """A published date as verifiers read it: ISO 8601 with a zone, else None."""
+    if not isinstance(value, str):
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return moment if moment.tzinfo is not None else None

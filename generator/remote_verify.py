@@ -23,6 +23,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
 
 from generator.baking import BakingError, unbake
+from generator.dates import read_ob_datetime
 from generator.jws import b64url_decode, verify_rs256
 from generator.ob2 import CONTEXT as OB2_CONTEXT
 from generator.recipients import hash_email, normalise_email
@@ -269,7 +270,7 @@ def _recipient(result: RemoteResult, assertion: dict[str, Any], email: str | Non
 
 
 def _dates(result: RemoteResult, assertion: dict[str, Any], now: datetime) -> None:
-    issued = _moment(assertion.get("issuedOn"))
+    issued = read_ob_datetime(assertion.get("issuedOn"))
     if issued is None:
         result.failed(f"issuedOn {assertion.get('issuedOn')!r} is not a date with a time zone")
     elif issued > now:
@@ -278,7 +279,7 @@ def _dates(result: RemoteResult, assertion: dict[str, Any], now: datetime) -> No
         result.passed(f"issued on {assertion['issuedOn']}")
     if "expires" not in assertion:
         return
-    expires = _moment(assertion.get("expires"))
+    expires = read_ob_datetime(assertion.get("expires"))
     if expires is None:
         result.failed(f"expires {assertion.get('expires')!r} is not a date with a time zone")
     elif expires <= now:
@@ -286,13 +287,3 @@ def _dates(result: RemoteResult, assertion: dict[str, Any], now: datetime) -> No
         result.failed(f"expired on {assertion['expires']}")
     else:
         result.passed(f"valid until {assertion['expires']}")
-
-
-def _moment(value: Any) -> datetime | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        moment = datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    return moment if moment.tzinfo is not None else None

@@ -21,6 +21,7 @@ from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
 
 from generator import urls
 from generator.baking import BakingError, unbake, unbake_svg
+from generator.dates import read_ob_datetime
 from generator.images import sniff
 from generator.jws import verify_rs256
 from generator.ob2 import CONTEXT as OB2_CONTEXT
@@ -414,13 +415,13 @@ class _Checker:
             self.report.add(image_rel, f"the baked JWS differs from {jws_rel}")
 
     def _dates(self, rel: str, doc: dict[str, Any]) -> None:
-        issued = _moment(doc.get("issuedOn"))
+        issued = read_ob_datetime(doc.get("issuedOn"))
         if issued is None:
             self.report.add(rel, f"issuedOn {doc.get('issuedOn')!r} is not a date with a time zone")
         elif issued > self.now:
             self.report.add(rel, f"issuedOn {doc['issuedOn']} is in the future")
         if "expires" in doc:
-            expires = _moment(doc.get("expires"))
+            expires = read_ob_datetime(doc.get("expires"))
             if expires is None:
                 self.report.add(
                     rel, f"expires {doc.get('expires')!r} is not a date with a time zone"
@@ -503,16 +504,6 @@ def _email_matches(data: bytes) -> Iterator[re.Match[bytes]]:
             at = data.find(b"@", end)
         else:
             at = data.find(b"@", at + 1)
-
-
-def _moment(value: Any) -> datetime | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        moment = datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    return moment if moment.tzinfo is not None else None
 
 
 def _keys(node: Any) -> Iterator[str]:
