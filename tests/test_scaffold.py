@@ -13,6 +13,38 @@ from generator.images import check_png, sniff
 from generator.scaffold import placeholder_png
 
 
+@pytest.fixture(autouse=True)
+def private_key_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """`init` creates the issuer's keys: keep them in the test's folder, not in ~/.config."""
+    directory = tmp_path / "private-keys"
+    monkeypatch.setenv("INSIGNE_KEY_DIR", str(directory))
+    monkeypatch.delenv("INSIGNE_SIGNING_KEY", raising=False)
+    return directory
+
+
+def test_init_creates_keys_so_awards_are_also_signed_credentials(
+    tmp_path: Path, private_key_dir: Path
+) -> None:
+    project = tmp_path / "site"
+    assert main(["-q", "init", str(project), "--yes"]) == 0
+    assert len(list(private_key_dir.glob("*.pem"))) == 2
+    assert "PRIVATE" not in (project / "content" / "keys.json").read_text()
+    content, output = project / "content", project / "output"
+    (content / "awards" / "first.yaml").write_text(
+        "badge: first-badge\nissued_on: 2024-05-01\nrecipients:\n  - ada@example.org\n"
+    )
+    assert main(["-q", "build", "--content", str(content), "--output", str(output)]) == 0
+    assert len(list((output / "credentials").glob("*.json"))) == 1
+    assert (content / "signatures.json").is_file()
+
+
+def test_init_without_keys(tmp_path: Path, private_key_dir: Path) -> None:
+    project = tmp_path / "site"
+    assert main(["-q", "init", str(project), "--yes", "--no-keys"]) == 0
+    assert not (project / "content" / "keys.json").exists()
+    assert not private_key_dir.exists()
+
+
 def test_placeholder_is_a_real_png() -> None:
     data = placeholder_png("Soldering")
     assert sniff(data) == "png" and check_png(data) == []

@@ -5,11 +5,13 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable
+from datetime import date
 from pathlib import Path
 
 from generator.console import Console
 from generator.errors import InsigneError, Problem
 from generator.fields import is_http_url
+from generator.keys import ED25519, RSA, KeyRing
 from generator.recipients import is_valid_email, normalise_email
 from generator.scaffold import ProjectAnswers, project_files, write_new_files
 from generator.siteconfig import LANGUAGE_RE, check_base_url, normalise_base_url
@@ -42,6 +44,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--email", help="contact email of the issuer")
     parser.add_argument("--base-url", help="where the badges site will be published")
     parser.add_argument("--language", help="language of the content (BCP 47, e.g. en, fr)")
+    parser.add_argument(
+        "--no-keys",
+        dest="keys",
+        action="store_false",
+        help="do not create the issuer's signing keys (then: insigne keys new)",
+    )
     parser.set_defaults(func=run)
 
 
@@ -114,6 +122,13 @@ def run(args: argparse.Namespace, console: Console) -> int:
     written = write_new_files(root, project_files(answers))
     for path in written:
         console.debug(f"created {path}")
+    if args.keys:
+        # Keys from day one: every award is then also a signed Open Badges 3.0 credential.
+        ring = KeyRing.load(root / "content", answers.base_url)
+        for kind in (RSA, ED25519):
+            public, private_path = ring.add_new(kind, date.today())
+            console.info(f"created {kind} key {public.id}; private key: {private_path}")
+        console.info("back up the private keys and never commit them (see README, 'Keys')")
     console.info(
         f"created {root}/ ({len(written)} files). Next:\n"
         f"  cd {root}\n"
