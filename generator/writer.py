@@ -15,14 +15,55 @@ and the next build turns the spare into its staging tree by re-linking just thos
 from __future__ import annotations
 
 import contextlib
+import ctypes
+import ctypes.util
 import os
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 from typing import Any
 
+from generator.errors import InsigneError, Problem
 from generator.manifest import Manifest
+
+_RENAME_EXCHANGE = 2  # linux/fs.h
+_AT_FDCWD = -100
+
+
+@cache
+def _renameat2() -> Any:
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+        return libc.renameat2
+    except (OSError, AttributeError):
+        return None
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap two paths atomically (Linux renameat2 RENAME_EXCHANGE); False where unsupported."""
+    renameat2 = _renameat2()
+    if renameat2 is None:
+        return False
+    done = renameat2(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE)
+    return bool(done == 0)
+
+
+def _list_tree(root: Path) -> set[str]:
+    """Every file under `root`, as paths relative to it."""
+    found: set[str] = set()
+    stack = [""]
+    while stack:
+        rel = stack.pop()
+        with os.scandir(f"{root}/{rel}" if rel else root) as entries:
+            for entry in entries:
+                path = f"{rel}/{entry.name}" if rel else entry.name
+                if entry.is_dir(follow_symlinks=False):
+                    stack.append(path)
+                else:
+                    found.add(path)
+    return found
 
 
 @dataclass
@@ -98,14 +139,22 @@ class OutputWriter:
 
     def commit(self) -> WriteStats:
         self.prune()
+        self._check_complete()
         removed = self.stats.removed_paths
         if self.output_dir.exists():
             if self.backup.exists():  # a spare `begin` did not take (a subclass skipped it)
                 shutil.rmtree(self.backup)
-            # Two renames; a kill between them leaves the old tree as the backup, which the
-            # next build's `recover` puts back. The old tree is then kept as the spare.
-            os.rename(self.output_dir, self.backup)
-            os.rename(self.staging, self.output_dir)
+            if _exchange(self.staging, self.output_dir):
+                # One atomic step: the live path never lacks a whole tree, not even for a
+                # moment. A kill before the next rename leaves the old tree as the staging
+                # folder, which the next build discards.
+                os.rename(self.staging, self.backup)
+            else:
+                # Two renames; a kill between them leaves the old tree as the backup, which
+                # the next build's `recover` puts back.
+                os.rename(self.output_dir, self.backup)
+                os.rename(self.staging, self.output_dir)
+            # The old tree is then kept as the spare.
         else:
             os.rename(self.staging, self.output_dir)
         if self.manifest is not None:
@@ -241,6 +290,31 @@ class OutputWriter:
         self._groups.update(report["groups"])
 
     # -- internals -------------------------------------------------------------------------
+    def _check_complete(self) -> None:
+        """The staged tree holds exactly the files this build produced, before it goes live.
+
+        Cheap (one directory listing per folder) and the last line of defence for the live
+        output: a file declared kept but gone from the staging tree (unlinked by a process that
+        should not be writing there any more, say) fails the build instead of going live
+        missing; a stray file (a recycled spare tree's) is dropped.
+        """
+        found = _list_tree(self.staging)
+        missing = self._produced - found
+        if missing:
+            raise InsigneError(
+                Problem(
+                    None,
+                    f"the staged tree lacks {len(missing)} file(s) this build produced, such "
+                    f"as {sorted(missing)[0]}; the previous output was kept",
+                    hint="another process wrote into the staging folder beside the output; "
+                    "build again",
+                )
+            )
+        strays = sorted(found - self._produced)
+        for rel in strays:
+            os.unlink(f"{self.staging}/{rel}")
+        self._remove_empty_dirs(strays)
+
     def _ensure_dir(self, rel: str) -> None:
         parent = os.path.dirname(rel)
         if parent and parent not in self._dirs:

@@ -47,6 +47,7 @@ def siblings(output: Path) -> set[str]:
     return {p.name for p in output.parent.iterdir() if p.name.startswith(f".{output.name}.")}
 
 
+@pytest.mark.slow  # 25-75 s: a 3,000-award site built three times
 def test_kill_9_mid_build_leaves_the_previous_output_whole(tmp_path: Path) -> None:
     content = big_content(tmp_path)
     output = tmp_path / "output"
@@ -107,6 +108,8 @@ def test_kill_between_the_two_renames_is_recovered(
     assert main([*args, "--base-url", FIRST_BASE]) == 0
     before = tree_digest(output)
 
+    # Where the file system cannot exchange two paths atomically, the swap is two renames.
+    monkeypatch.setattr(generator.writer, "_exchange", lambda a, b: False)
     real_rename = os.rename
 
     def dies_before_swapping_in(src: object, dst: object) -> None:
@@ -147,3 +150,74 @@ def test_failed_build_changes_nothing(tmp_path: Path, capsys: pytest.CaptureFixt
     assert "Traceback" not in capsys.readouterr().err
     assert tree_digest(output) == before
     assert ".output.insigne-staging" not in siblings(output)
+
+
+def test_swap_is_one_atomic_exchange_and_a_kill_after_it_is_recovered(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    content = tmp_path / "content"
+    shutil.copytree(repo_root() / "content", content)
+    output = tmp_path / "output"
+    args = ["-q", "build", "--content", str(content), "--output", str(output)]
+    assert main([*args, "--base-url", FIRST_BASE]) == 0
+    staging = output.parent / f".{output.name}.insigne-staging"
+
+    real_rename = os.rename
+
+    def dies_after_the_exchange(src: object, dst: object) -> None:
+        if Path(str(src)) == staging.resolve():
+            raise SystemExit("simulated kill -9 after the exchange")
+        real_rename(src, dst)
+
+    monkeypatch.setattr(generator.writer.os, "rename", dies_after_the_exchange)
+    with pytest.raises(SystemExit):
+        main([*args, "--base-url", SECOND_BASE])
+    monkeypatch.setattr(generator.writer.os, "rename", real_rename)
+    # The live path went from the old tree to the new one in one step: the new one is live.
+    assert f'"{SECOND_BASE}issuer.json"' in (output / "issuer.json").read_text("utf-8")
+    assert check_tree(output).ok
+    # (A real kill would leave the old tree as the staging folder; here the build's cleanup
+    # ran and removed it. Either way the next build starts from the live tree.)
+
+    # The next build discards it and publishes exactly what a clean build does.
+    assert main([*args, "--base-url", FIRST_BASE]) == 0
+    assert not staging.exists()
+    clean = tmp_path / "clean"
+    assert (
+        main(
+            ["-q", "build", "--content", str(content), "--output", str(clean)]
+            + [
+                "--base-url",
+                FIRST_BASE,
+            ]
+        )
+        == 0
+    )
+    assert tree_digest(output) == tree_digest(clean)
+
+
+def test_a_kept_file_missing_from_the_staged_tree_fails_the_build(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    content = tmp_path / "content"
+    shutil.copytree(repo_root() / "content", content)
+    output = tmp_path / "output"
+    args = ["-q", "build", "--content", str(content), "--output", str(output), "--no-verify"]
+    assert main(args) == 0
+    before = tree_digest(output)
+    (content / "awards" / "2019.yaml").write_text(
+        "badge: echofablab\nissued_on: 2019-01-10\nrecipients:\n  - nouvelle@example.org\n",
+        "utf-8",
+    )
+    page = sorted(p.name for p in (output / "awards").iterdir())[0]
+    real_prune = OutputWriter.prune
+
+    def prune_and_lose_a_page(self: OutputWriter) -> Path:
+        staging = real_prune(self)
+        (staging / "awards" / page).unlink()  # what a stray process could do
+        return staging
+
+    monkeypatch.setattr(OutputWriter, "prune", prune_and_lose_a_page)
+    assert main(args) == 1
+    assert "the staged tree lacks 1 file(s)" in capsys.readouterr().err
+    assert tree_digest(output) == before
