@@ -8,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from generator.content import load_model
 from generator.errors import InsigneError, Problem
@@ -91,6 +92,10 @@ def build(options: BuildOptions) -> BuildResult:
     # Award pages link to the 3.0 credential exactly when write_ob3 publishes one.
     model.credentials = signer.can_sign(ED25519)
     writer.begin(manifest)
+    # A first build on two cores checks the documents while the pages still render (the
+    # documents are the costly part of the check; see _verify_staged).
+    early_check = options.verify and parallel and writer.is_fresh()
+    early: list[Any] = []
     try:
 
         def documents() -> None:
@@ -101,6 +106,11 @@ def build(options: BuildOptions) -> BuildResult:
                     "Open Badges 3.0 credentials are not published: the site has no Ed25519 key "
                     "(create the issuer's keys with: insigne keys new)"
                 )
+            if early_check:
+                from generator.selfcheck import check_tree
+
+                mine = writer.produced_paths()
+                early.append((mine, check_tree(writer.staging, options.now, scope=mine)))
 
         def pages() -> None:
             write_pages(model, theme, writer, now=options.now)
@@ -115,7 +125,7 @@ def build(options: BuildOptions) -> BuildResult:
             pages()
         if options.verify:
             # On the staged tree, before the swap: a failing check leaves the old output live.
-            manifest.verified = _verify_staged(writer, manifest, options.now)
+            manifest.verified = _verify_staged(writer, manifest, options.now, early)
         else:
             manifest.verified = None
         # The ledger is saved before the new output goes live: an id may then be reserved and
@@ -179,13 +189,14 @@ def _inputs_digest(options: BuildOptions, content_dir: Path, model: SiteModel, t
 
 
 def _verify_staged(
-    writer: OutputWriter, manifest: Manifest, now: datetime | None
+    writer: OutputWriter, manifest: Manifest, now: datetime | None, early: list[Any]
 ) -> tuple[str, set[str]]:
     """Check the staged tree; return the verdict to record for the next build.
 
     Files this build did not write are the live output's own (hard links), which passed the
     check of the build that made it, if that build ran it with the same code: then only the
-    files written or removed now are checked (see `selfcheck.check_tree`).
+    files written or removed now are checked (see `selfcheck.check_tree`). When the documents
+    were checked already (`early`: their paths and report), the rest of the tree is checked.
     """
     from generator.manifest import code_digest
     from generator.selfcheck import check_tree
@@ -195,6 +206,15 @@ def _verify_staged(
     if previous is not None and previous[0] == code_digest():
         changed = {*writer.stats.written_paths, *writer.stats.removed_paths}
         report = check_tree(staging, now, changed, previous[1])
+    elif early:
+        checked, first = early[0]
+        rest = writer.produced_paths() - checked
+        report = check_tree(staging, now, known_shapes=first.shapes, scope=rest)
+        report.problems[:0] = first.problems
+        report.files += first.files
+        report.assertions += first.assertions
+        report.revoked += first.revoked
+        report.baked += first.baked
     else:
         report = check_tree(staging, now)
     if not report.ok:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import os
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -68,6 +68,7 @@ def check_tree(
     now: datetime | None = None,
     changed: Iterable[str] | None = None,
     known_shapes: Iterable[str] = (),
+    scope: Collection[str] | None = None,
 ) -> Report:
     """Check the files under `root`; never raises for a bad tree, only reports.
 
@@ -75,8 +76,11 @@ def check_tree(
     only those files are checked in full, against the rest of the tree; the others keep their
     verdict. A change to what other files are checked against (the issuer, the revocation
     list, a BadgeClass, a key, any removal) makes it a full check. Without `changed`, every file.
+
+    With `scope`, only the files it names are checked (against the whole tree): two calls whose
+    scopes cover the tree check it all, as the build does on two cores (see generator/build.py).
     """
-    checker = _Checker(root, now or datetime.now(UTC), changed, set(known_shapes))
+    checker = _Checker(root, now or datetime.now(UTC), changed, set(known_shapes), scope)
     checker.run()
     return checker.report
 
@@ -100,9 +104,15 @@ def _ob2_terms() -> set[str]:
 
 class _Checker:
     def __init__(
-        self, root: Path, now: datetime, changed: Iterable[str] | None, known_shapes: set[str]
+        self,
+        root: Path,
+        now: datetime,
+        changed: Iterable[str] | None,
+        known_shapes: set[str],
+        scope: Collection[str] | None,
     ) -> None:
         self.root = root
+        self.scope = scope
         self.now = now
         self.report = Report()
         self.changed = None if changed is None else set(changed)
@@ -112,7 +122,7 @@ class _Checker:
         self.all_files: set[str] = set()
         self.base = ""
         self.issuer_email = ""
-        self.shapes_checked: set[str] = set(known_shapes) if changed is not None else set()
+        self.shapes_checked: set[str] = set(known_shapes)
         self.ob2_terms = _ob2_terms()
 
     # -- driver ----------------------------------------------------------------------------
@@ -122,6 +132,8 @@ class _Checker:
             return
         files = sorted(self._files())
         self.all_files = set(files)
+        if self.scope is not None:
+            files = [rel for rel in files if rel in self.scope]
         self.report.files = len(files)
         changed = self.changed
         if changed is not None and any(
@@ -130,7 +142,7 @@ class _Checker:
             changed = self.changed = None
         self.report.incremental = changed is not None
         scope = files if changed is None else [rel for rel in files if rel in changed]
-        for rel in files:  # by name, over the whole tree: cheap, and never to be missed
+        for rel in files:  # by name, over the whole scope: cheap, and never to be missed
             if rel.lower().endswith(PRIVATE_KEY_SUFFIXES):
                 self.report.add(rel, "a key file is published (private keys must never be)")
         for rel in scope:
@@ -143,7 +155,7 @@ class _Checker:
         for rel in scope_docs:
             self._check_document(rel, self.docs[rel])
         revoked_listed = self._revocation_list()
-        self._assertions(revoked_listed, scope_docs, complete=changed is None)
+        self._assertions(revoked_listed, scope_docs)
         self._baked_orphans(scope)
         self.report.shapes = self.shapes_checked
 
@@ -319,7 +331,7 @@ class _Checker:
                 self.report.add(rel, f"revokedAssertions entry without an id: {entry!r}")
         return listed
 
-    def _assertions(self, revoked_listed: set[str], rels: list[str], complete: bool) -> None:
+    def _assertions(self, revoked_listed: set[str], rels: list[str]) -> None:
         seen: set[str] = set()
         for rel in rels:
             doc = self.docs[rel]
@@ -334,10 +346,14 @@ class _Checker:
                 self._revoked(rel, doc, revoked_listed)
             else:
                 self._valid_assertion(rel, doc, revoked_listed)
-        if not complete:
-            return  # the list is unchanged (else the check is complete) and every id was seen
+        # Listed ids not seen here were checked elsewhere (another scope, an earlier check) if
+        # they are in the tree at all: look them up.
         for listed in sorted(revoked_listed - seen):
-            self.report.add(urls.REVOCATIONS_JSON, f"lists {listed}, which is not in the tree")
+            target = listed[len(self.base) :] if listed.startswith(self.base) else None
+            doc = self._doc(target) if target is not None else None
+            found = isinstance(doc, dict) and doc.get("type") == "Assertion"
+            if not found or doc.get("id") != listed:
+                self.report.add(urls.REVOCATIONS_JSON, f"lists {listed}, which is not in the tree")
 
     def _revoked(self, rel: str, doc: dict[str, Any], revoked_listed: set[str]) -> None:
         if doc.get("id") not in revoked_listed:

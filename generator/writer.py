@@ -169,6 +169,14 @@ class OutputWriter:
         if self.staging.exists():
             shutil.rmtree(self.staging, ignore_errors=True)
 
+    def is_fresh(self) -> bool:
+        """No previous output: every file of this build is new (nothing stale in staging)."""
+        return not self._previous
+
+    def produced_paths(self) -> set[str]:
+        """What this build (this process's part of it, before a merge) has produced so far."""
+        return set(self._produced)
+
     # -- writing ---------------------------------------------------------------------------
     def write(self, rel: str, data: bytes) -> bool:
         """Stage `data` at `rel`; return True if it differed from the previous output."""

@@ -375,3 +375,46 @@ def test_build_checks_a_new_award_incrementally_and_refuses_its_defect(
     assert "plaintext email address(es) published: nadia.roux@example.org" in err
     assert "awards/" in err
     assert tree_digest(output) == before
+
+
+def test_first_build_on_two_cores_checks_documents_and_pages_in_two_scopes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import generator.build
+    import generator.selfcheck as selfcheck
+
+    monkeypatch.setattr(generator.build, "PARALLEL_MIN_AWARDS", 0)
+    if not generator.build.parallel_available():
+        pytest.skip("no fork or a single core here")
+    scopes: list[int | None] = []
+    real = selfcheck.check_tree
+
+    def spy(*args: object, **kwargs: object) -> selfcheck.Report:
+        scope = kwargs.get("scope")
+        scopes.append(None if scope is None else len(scope))  # type: ignore[arg-type]
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(selfcheck, "check_tree", spy)
+    content = tmp_path / "content"
+    shutil.copytree(repo_root() / "content", content)
+    badge = content / "badges" / "echofablab.md"
+    badge.write_text(
+        badge.read_text("utf-8").replace("  A participé", "  À x.y@example.org. A participé"),
+        "utf-8",
+    )
+    output = tmp_path / "output"
+    capsys.readouterr()
+    args = ["build", "--content", str(content), "--output", str(output), "--base-url", BASE]
+    assert main(args) == 1
+    err = capsys.readouterr().err
+    # Found in both halves: the BadgeClass (documents) and the criteria page (pages).
+    assert "self-check: badges/echofablab.json: plaintext email" in err
+    assert "self-check: badges/echofablab.html: plaintext email" in err
+    assert len(scopes) == 2 and all(scopes), scopes
+    assert not output.exists()
+
+    scopes.clear()
+    badge.write_text(badge.read_text("utf-8").replace("x.y@example.org", "l'équipe"), "utf-8")
+    assert main(args) == 0
+    assert len(scopes) == 2
+    assert check_tree(output).ok
