@@ -10,7 +10,7 @@ Markdown only when the award has a narrative.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import partial
@@ -19,7 +19,7 @@ from urllib.parse import quote, urlencode
 
 from generator import urls
 from generator.i18n import Catalogue
-from generator.manifest import code_digest, digest_text, tree_digest
+from generator.manifest import award_fingerprint, code_digest, digest_text, tree_digest
 from generator.markdown_render import render_markdown, safe_url
 from generator.model import Award, Badge, Evidence, Site, SiteModel
 from generator.theme import Theme
@@ -276,11 +276,11 @@ def _award_page(
     render: _PageRenderer,
     site: Site,
     language: Language,
-    base: dict[str, Any],
+    base: Callable[[], dict[str, Any]],
     linkedin: str,
     badge: dict[str, Any],
 ) -> None:
-    view = award_view(site, base, linkedin, language)
+    view = award_view(site, base(), linkedin, language)
     render.page(language, view["page"], "award.html", "award", award=view, badge=badge)
 
 
@@ -299,10 +299,26 @@ def write_pages(
     awards_by_badge: dict[str, list[Award]] = {slug: [] for slug in model.badges}
     for award in model.awards:
         awards_by_badge[award.badge].append(award)
-    bases = {
-        a.id: award_base(site, a, model.badges[a.badge], now, model.credentials)
+    # What an award's page takes from the award: all its fields, whether it has expired by the
+    # build's clock, and whether credentials are published. Its base view is made only for the
+    # pages that are rendered (once for all languages).
+    award_keys = {
+        a.id: digest_text(
+            award_fingerprint(a),
+            str(a.expires is not None and a.expires <= now),
+            str(model.credentials),
+        )
         for a in model.awards
     }
+    bases: dict[str, dict[str, Any]] = {}
+
+    def base_of(award: Award) -> dict[str, Any]:
+        base = bases.get(award.id)
+        if base is None:
+            badge = model.badges[award.badge]
+            base = bases[award.id] = award_base(site, award, badge, now, model.credentials)
+        return base
+
     criteria_cache: dict[str, str] = {}
 
     def criteria_html(markdown_text: str) -> str:
@@ -333,7 +349,7 @@ def write_pages(
         page_key = digest_text(theme_key, repr(site), language.code)
         badge_keys = {slug: digest_text(page_key, repr(v)) for slug, v in badges.items()}
         for award in model.awards:
-            key = digest_text(badge_keys[award.badge], repr(bases[award.id]))
+            key = digest_text(badge_keys[award.badge], award_keys[award.id])
             writer.cached(
                 f"page:{language.code}:{award.id}",
                 key,
@@ -342,7 +358,7 @@ def write_pages(
                     render,
                     site,
                     language,
-                    bases[award.id],
+                    partial(base_of, award),
                     linkedin[award.badge],
                     badges[award.badge],
                 ),
