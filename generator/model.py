@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
+from functools import cached_property
 from pathlib import Path
 
 
@@ -132,7 +133,7 @@ class AwardSpec:
     source: Path
     line: int
 
-    @property
+    @cached_property  # asked for three times per award by every build (frozen: fields only)
     def key(self) -> str:
         """What makes two awards the same award: badge, recipient and issue date."""
         from generator.ledger import award_key
