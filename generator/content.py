@@ -10,7 +10,7 @@ from generator.awards import load_awards
 from generator.badges import load_badges
 from generator.errors import InsigneError, Problem, Problems
 from generator.ledger import Ledger
-from generator.manifest import Manifest
+from generator.manifest import Manifest, paused_gc, site_inputs
 from generator.model import Award, AwardSpec, SiteModel
 from generator.siteconfig import load_site
 
@@ -33,6 +33,18 @@ def load_model(
 
     `cache`: the build manifest, whose parsed award files spare re-reading unchanged ones.
     """
+    # Loading makes an object or more per award and frees next to nothing: see paused_gc.
+    with paused_gc():
+        return _load_model(content_dir, base_url, now, locked, cache)
+
+
+def _load_model(
+    content_dir: Path,
+    base_url: str | None,
+    now: datetime | None,
+    locked: bool,
+    cache: Manifest | None,
+) -> Loaded:
     content_dir = content_dir.resolve()
     if not content_dir.is_dir():
         raise InsigneError(
@@ -42,18 +54,29 @@ def load_model(
                 hint="run insigne from your project folder, or pass --content DIR",
             )
         )
-    site, problems = load_site(content_dir, base_url)
-    if site is None:
-        problems.raise_if_any()
-        raise InsigneError(Problem(content_dir / "site.yaml", "site.yaml is incomplete"))
-    badges = load_badges(site, problems)
+    site_key = site_inputs(content_dir, base_url) if cache is not None else ""
+    hit = cache.cached_site(site_key) if cache is not None else None
+    if hit is not None:
+        site, badges = hit
+        problems = Problems()
+    else:
+        loaded_site, problems = load_site(content_dir, base_url)
+        if loaded_site is None:
+            problems.raise_if_any()
+            raise InsigneError(Problem(content_dir / "site.yaml", "site.yaml is incomplete"))
+        site = loaded_site
+        badges = load_badges(site, problems)
+        if cache is not None and not problems:
+            cache.keep_site(site_key, site, badges)
     specs = load_awards(site, badges, problems, cache)
     ledger = Ledger.load(content_dir)
     problems.raise_if_any()
 
     now = now or datetime.now(UTC)
-    published = [s for s in specs if s.issued_on <= now]
-    held_back = [s for s in specs if s.issued_on > now]
+    published: list[AwardSpec] = []
+    held_back: list[AwardSpec] = []
+    for spec in specs:
+        (held_back if spec.issued_on > now else published).append(spec)
     notices = [
         f"{s.source.name}:{s.line}: award of '{s.badge}' dated {s.issued_on.date()} is in the "
         "future; it will be published by the first build on or after that date"
@@ -84,6 +107,9 @@ def load_model(
             )
         )
     awards.sort(key=lambda a: (a.badge, a.issued_on, a.id))
+    for award in awards:
+        # Computed here, before a build forks, so that both of its processes share it.
+        _ = award.fingerprint
     model = SiteModel(site, dict(sorted(badges.items())), awards, held_back)
     return Loaded(model, ledger, notices)
 
@@ -101,9 +127,8 @@ def _check_nothing_lost(
     problems: Problems,
 ) -> None:
     today = now.date().isoformat()
-    for key, entry in sorted(ledger.entries.items(), key=lambda kv: kv[1].id):
-        if key in keys_in_content:
-            continue
+    missing = [(key, entry) for key, entry in ledger.entries.items() if key not in keys_in_content]
+    for key, entry in sorted(missing, key=lambda kv: kv[1].id):
         if entry.issued_on > today:
             # Never published (still in the future): removing it loses nothing.
             ledger.forget(key)

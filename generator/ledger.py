@@ -27,6 +27,9 @@ FORMAT_VERSION = 1
 # Award ids appear in URLs people type and read: no characters that look alike (0/o, 1/l/i).
 _ID_ALPHABET = "23456789abcdefghjkmnpqrstuvwxyz"
 _ID_LENGTH = 10
+# One encoder for every entry: json.dumps with options makes a new one per call.
+_ENTRY_ENCODER = json.JSONEncoder(ensure_ascii=False)
+_CORE = ("id", "salt", "badge", "issued_on")
 
 
 def award_key(spec: AwardSpec) -> str:
@@ -42,7 +45,7 @@ def new_award_id(taken: set[str]) -> str:
             return candidate
 
 
-@dataclass
+@dataclass(slots=True)
 class Entry:
     id: str
     salt: str
@@ -67,6 +70,7 @@ class Ledger:
     changed: bool = False
     new_ids: set[str] = field(default_factory=set)
     _next_status: int | None = None
+    _taken: set[str] | None = None  # every id in use, made when the first new award needs one
 
     @classmethod
     def load(cls, content_dir: Path) -> Ledger:
@@ -79,9 +83,11 @@ class Ledger:
                 raise ValueError(f"unsupported ledger version {data.get('version')!r}")
             entries = {}
             for key, value in data["awards"].items():
-                core = {k: value[k] for k in ("id", "salt", "badge", "issued_on")}
-                extra = {k: v for k, v in value.items() if k not in core}
-                entries[key] = Entry(**core, extra=extra)
+                if not isinstance(value, dict):
+                    raise TypeError(f"the entry of {key!r} is not a mapping")
+                # The parsed mapping is ours: what is left once the core fields are popped
+                # is the entry's extra (one pass, no copies: the ledger has an entry per award).
+                entries[key] = Entry(*[value.pop(k) for k in _CORE], extra=value)
         except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
             raise InsigneError(
                 Problem(
@@ -114,15 +120,18 @@ class Ledger:
 
     def assign(self, spec: AwardSpec) -> Entry:
         """The ledger entry of an award, created (and the ledger marked changed) if new."""
-        key = award_key(spec)
+        key = spec.key  # award_key(spec), cached on the spec
         entry = self.entries.get(key)
         if entry is None:
             salt = spec.recipient.salt if spec.recipient.identity else new_salt()
             assert salt is not None
+            if self._taken is None:
+                self._taken = self.ids()
             entry = Entry(
-                new_award_id(self.ids()), salt, spec.badge, spec.issued_on.date().isoformat()
+                new_award_id(self._taken), salt, spec.badge, spec.issued_on.date().isoformat()
             )
             self.entries[key] = entry
+            self._taken.add(entry.id)
             self.new_ids.add(entry.id)
             self.changed = True
         return entry
@@ -135,10 +144,9 @@ class Ledger:
     def serialise(self) -> str:
         # One award per line, sorted: merges and diffs in git stay readable and conflict-free
         # when two maintainers add awards in parallel.
-        lines = [
-            f"{json.dumps(key)}: {json.dumps(self.entries[key].to_json(), ensure_ascii=False)}"
-            for key in sorted(self.entries)
-        ]
+        encode = _ENTRY_ENCODER.encode
+        entries = self.entries
+        lines = [f"{json.dumps(key)}: {encode(entries[key].to_json())}" for key in sorted(entries)]
         body = ",\n".join(lines)
         return f'{{"version": {FORMAT_VERSION}, "awards": {{\n{body}\n}}}}\n'
 

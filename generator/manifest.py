@@ -12,8 +12,12 @@ What it records:
   keep a group without rendering it (`OutputWriter.reuse`).
 - `spare_delta`: the paths that differ between the live output and the spare tree kept from the
   previous build (see `writer.py`), so staging the next build costs O(changes), not O(files).
-- `award_files`: each award file's parsed `AwardSpec`s, by digest of its bytes and of what its
-  parsing depends on; unchanged files are not parsed again.
+- `site`: the loaded `Site` and badges, by digest of every content file they can read (all of
+  `content/` but the award files, the ledger and the signatures), the code and the options.
+- `award_files`: each award file's parsed `AwardSpec`s (with their cached key and fingerprint),
+  by digest of its bytes and of what its parsing depends on; unchanged files are not parsed
+  again. Each file's specs are pickled on their own: a build unpickles them when it reads the
+  file, and saves an unchanged file's bytes again as they were, without pickling its specs.
 
 The file is a pickle: it is written and read only by Insigne on this machine, like a cache.
 """
@@ -22,10 +26,11 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import gc
 import hashlib
 import os
 import pickle
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -35,7 +40,7 @@ if TYPE_CHECKING:
     from generator.errors import Problems
     from generator.model import Award, AwardSpec, Badge, Site
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 _PACKAGE_DIR = Path(__file__).resolve().parent
 
 
@@ -67,16 +72,21 @@ class Manifest:
     verified: tuple[str, set[str]] | None = None
     # Signature cache key of each Open Badges 3.0 credential group (see publish_ob3).
     proofs: dict[str, str] = field(default_factory=dict)
-    award_files: dict[str, tuple[str, list[Any]]] = field(default_factory=dict)
-    # Filled during a build, saved by `save` in place of `award_files`.
-    new_award_files: dict[str, tuple[str, list[Any]]] = field(default_factory=dict)
+    # By file path: (digest of the file and its context, its specs pickled).
+    award_files: dict[str, tuple[str, bytes]] = field(default_factory=dict)
+    # Filled during a build, saved by `save` in place of `award_files`: the pickled specs of a
+    # file found unchanged, or the specs parsed now (pickled when saved).
+    new_award_files: dict[str, tuple[str, bytes | list[Any]]] = field(default_factory=dict)
+    # (digest of what they are loaded from, the site and its badges pickled); see site_inputs.
+    site: tuple[str, bytes] | None = None
+    new_site: tuple[str, bytes] | None = None
 
     @classmethod
     def load(cls, output_dir: Path) -> Manifest:
         path = manifest_path(output_dir)
         empty = cls(path)
         try:
-            with open(path, "rb") as handle:
+            with open(path, "rb") as handle, paused_gc():
                 data = pickle.load(handle)
         except FileNotFoundError:
             return empty
@@ -84,7 +94,7 @@ class Manifest:
             return empty
         if not isinstance(data, dict) or data.get("version") != FORMAT_VERSION:
             return empty
-        manifest = cls(path, award_files=data.get("award_files", {}))
+        manifest = cls(path, award_files=data.get("award_files", {}), site=data.get("site"))
         if data.get("output_id") is not None and data["output_id"] == output_identity(
             output_dir.resolve()
         ):
@@ -114,7 +124,11 @@ class Manifest:
             "notices": self.notices,
             "verified": self.verified,
             "proofs": self.proofs,
-            "award_files": self.new_award_files,
+            "site": self.new_site,
+            "award_files": {
+                rel: (key, specs if isinstance(specs, bytes) else _pickle_specs(specs))
+                for rel, (key, specs) in self.new_award_files.items()
+            },
         }
         tmp = self.path.with_name(self.path.name + ".tmp")
         with open(tmp, "wb") as handle:
@@ -125,6 +139,22 @@ class Manifest:
         """Before the output changes: a manifest saved then would describe the wrong tree."""
         with contextlib.suppress(FileNotFoundError):
             os.unlink(self.path)
+
+    # -- site and badges --------------------------------------------------------------------
+    def cached_site(self, key: str) -> tuple[Site, dict[str, Badge]] | None:
+        """The site and badges loaded by a build whose `site_inputs` digest was `key`."""
+        if self.site is None or self.site[0] != key:
+            return None
+        try:
+            site, badges = pickle.loads(self.site[1])
+        except Exception:  # a damaged entry is a cache miss
+            return None
+        self.new_site = self.site
+        return site, badges
+
+    def keep_site(self, key: str, site: Site, badges: dict[str, Badge]) -> None:
+        """Remember a site and badges loaded without problems (see `cached_site`)."""
+        self.new_site = (key, pickle.dumps((site, badges), protocol=pickle.HIGHEST_PROTOCOL))
 
     # -- award files ------------------------------------------------------------------------
     def award_file_loader(
@@ -155,8 +185,14 @@ class Manifest:
             rel = str(path)
             hit = self.award_files.get(rel)
             if hit is not None and hit[0] == key:
-                self.new_award_files[rel] = hit
-                return list(hit[1])
+                try:
+                    with paused_gc():
+                        specs = pickle.loads(hit[1])
+                except Exception:  # a damaged entry is a cache miss
+                    specs = None
+                if isinstance(specs, list):
+                    self.new_award_files[rel] = hit
+                    return specs
             before = len(problems)
             specs = load(path, site, badges, problems)
             if len(problems) == before:
@@ -164,6 +200,28 @@ class Manifest:
             return specs
 
         return cached
+
+
+def _pickle_specs(specs: list[AwardSpec]) -> bytes:
+    for spec in specs:
+        # Cached properties live in the instance, so they are pickled with it: computed now,
+        # they are never computed again while the file stays unchanged.
+        _ = spec.key, spec.fingerprint
+    return pickle.dumps(specs, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+@contextlib.contextmanager
+def paused_gc() -> Iterator[None]:
+    """Loading makes hundreds of thousands of objects and frees almost none: the cyclic
+    collector's passes over the growing heap would cost as much as the loading itself."""
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
 
 
 # -- digests ---------------------------------------------------------------------------------
@@ -201,6 +259,40 @@ def _stat_entries(base: Path) -> list[str]:
                 st = os.stat(full)
                 entries.append(f"{full}\0{st.st_size}\0{st.st_mtime_ns}")
     return entries
+
+
+# What `site_inputs` leaves out: read for awards and credentials, never for the site or badges.
+_NOT_SITE_INPUTS = frozenset({"awards", "ledger.json", "signatures.json"})
+
+
+def site_inputs(content_dir: Path, base_url: str | None) -> str:
+    """Digest of all that loading the site and its badges reads: every file and folder of
+    `content/` (names and bytes) but the award files, the ledger and the signatures, which
+    they never read, with the code, the folder's path and the --base-url option.
+
+    Broader than needed on purpose (a new image anywhere in content/ counts too): the loaders
+    may read any file under content/, and a miss costs only the loading it would have done.
+    """
+    h = hashlib.sha256()
+    for part in (code_digest(), str(content_dir), repr(base_url)):
+        h.update(part.encode("utf-8", "surrogateescape") + b"\0")
+    for root, dirs, files in os.walk(content_dir):
+        top = root == str(content_dir)
+        dirs[:] = sorted(d for d in dirs if not (top and d in _NOT_SITE_INPUTS))
+        rel_root = os.path.relpath(root, content_dir)
+        h.update(b"d\0" + rel_root.encode("utf-8", "surrogateescape") + b"\0")
+        for name in dirs:
+            h.update(b"D\0" + name.encode("utf-8", "surrogateescape") + b"\0")
+        for name in sorted(files):
+            if top and name in _NOT_SITE_INPUTS:
+                continue
+            h.update(b"f\0" + name.encode("utf-8", "surrogateescape") + b"\0")
+            try:
+                with open(os.path.join(root, name), "rb") as handle:
+                    h.update(hashlib.sha256(handle.read()).digest())
+            except OSError as exc:  # unreadable: its loader reports it; never a hit
+                h.update(f"unreadable {exc.errno} {os.urandom(8).hex()}".encode())
+    return h.hexdigest()
 
 
 def tree_digest(paths: Iterable[Path]) -> str:
@@ -241,12 +333,22 @@ def inputs_digest(
 def award_fingerprint(award: Award) -> str:
     """An award as its documents see it: every field but where it sits in its file.
 
-    Fields are listed from the dataclasses, so a field added later is covered too.
+    Cached on the award (`Award.fingerprint`); the spec's part is cached on the spec, which
+    the award file cache keeps between builds, so an unchanged award costs one lookup.
     """
-    spec = award.spec
-    spec_part = [getattr(spec, name) for name in _fields(type(spec), ("source", "line"))]
+    return award.fingerprint
+
+
+def award_fingerprint_of(award: Award) -> str:
+    # Fields are listed from the dataclasses, so a field added later is covered too. Not
+    # hashed again: every key made from it is a digest.
     award_part = [getattr(award, name) for name in _fields(type(award), ("spec",))]
-    return repr((award_part, spec_part))
+    return f"{award_part!r}{award.spec.fingerprint}"
+
+
+def spec_fingerprint(spec: AwardSpec) -> str:
+    spec_part = [getattr(spec, name) for name in _fields(type(spec), ("source", "line"))]
+    return digest_text(repr(spec_part))
 
 
 @cache

@@ -140,6 +140,13 @@ class AwardSpec:
 
         return award_key(self)
 
+    @cached_property  # kept with the spec in the build manifest's award file cache
+    def fingerprint(self) -> str:
+        """A digest of every field but where the spec sits in its file (see manifest)."""
+        from generator.manifest import spec_fingerprint
+
+        return spec_fingerprint(self)
+
 
 @dataclass(frozen=True)
 class Award:
@@ -149,6 +156,13 @@ class Award:
     salt: str
     spec: AwardSpec
     status_index: int = 0  # bit in the Open Badges 3.0 revocation status list
+
+    @cached_property  # asked for by both build processes: computed once, before the fork
+    def fingerprint(self) -> str:
+        """The award as its documents see it (see `manifest.award_fingerprint`)."""
+        from generator.manifest import award_fingerprint_of
+
+        return award_fingerprint_of(self)
 
     @property
     def badge(self) -> str:

@@ -9,7 +9,9 @@ with nothing changed writes nothing, so deploys upload only what changed.
 Linking 30,000 files costs about as much as a small rebuild, so the tree swapped out by the
 last build is kept beside the output as a spare (`.output.insigne-previous`); the build
 manifest (`generator/manifest.py`) lists the paths where the spare and the live output differ,
-and the next build turns the spare into its staging tree by re-linking just those.
+and the next build turns the spare into its staging tree by re-linking just those. A first
+build, which has no old tree to keep, links its new one into a spare when it ends: a few
+percent of a cold build, paid then rather than by the small rebuild that follows.
 """
 
 from __future__ import annotations
@@ -66,6 +68,20 @@ def _list_tree(root: Path) -> set[str]:
     return found
 
 
+def _link_all(source: Path, dest: Path) -> None:
+    """Hard-link every file under `source` into the empty folder `dest` (copy where links fail)."""
+    for root, dirnames, filenames in os.walk(source):
+        rel_root = os.path.relpath(root, source)
+        dest_root = dest if rel_root == "." else dest / rel_root
+        for name in dirnames:
+            (dest_root / name).mkdir()
+        for name in filenames:
+            try:
+                os.link(os.path.join(root, name), dest_root / name)
+            except OSError:  # a file system without hard links
+                shutil.copy2(os.path.join(root, name), dest_root / name)
+
+
 @dataclass
 class WriteStats:
     written: int = 0
@@ -83,6 +99,8 @@ class OutputWriter:
         self.staging = parent / f".{self.output_dir.name}.insigne-staging"
         # During the swap: the old tree. Between builds: the spare (see the module docstring).
         self.backup = parent / f".{self.output_dir.name}.insigne-previous"
+        # Where a first build links its spare before renaming it to `backup`.
+        self.spare_tmp = parent / f".{self.output_dir.name}.insigne-spare"
         self.stats = WriteStats()
         self.manifest: Manifest | None = None
         self._produced: set[str] = set()
@@ -99,8 +117,9 @@ class OutputWriter:
     def begin(self, manifest: Manifest | None = None) -> None:
         self.manifest = manifest if manifest is not None else Manifest.load(self.output_dir)
         self.recover()
-        if self.staging.exists():
-            shutil.rmtree(self.staging)  # left by a killed build
+        for leftover in (self.staging, self.spare_tmp):
+            if leftover.exists():
+                shutil.rmtree(leftover)  # left by a killed build
         m = self.manifest
         if self.output_dir.is_dir():
             if m.describes_output and m.spare_delta is not None and self.backup.is_dir():
@@ -141,6 +160,7 @@ class OutputWriter:
         self.prune()
         self._check_complete()
         removed = self.stats.removed_paths
+        spare_delta = set(self.stats.written_paths) | set(removed)
         if self.output_dir.exists():
             if self.backup.exists():  # a spare `begin` did not take (a subclass skipped it)
                 shutil.rmtree(self.backup)
@@ -157,11 +177,13 @@ class OutputWriter:
             # The old tree is then kept as the spare.
         else:
             os.rename(self.staging, self.output_dir)
+            if self.manifest is not None and self._make_spare():
+                spare_delta = set()  # the spare is the output, link for link
         if self.manifest is not None:
             m = self.manifest
             m.files = self._produced
             m.groups = self._groups
-            m.spare_delta = set(self.stats.written_paths) | set(removed)
+            m.spare_delta = spare_delta
             m.save(self.output_dir)
         return self.stats
 
@@ -344,6 +366,23 @@ class OutputWriter:
                 except OSError:
                     shutil.copy2(source, target)
         self._remove_empty_dirs(gone)
+
+    def _make_spare(self) -> bool:
+        """Link the new output into the spare tree (the first build has no old tree to keep).
+
+        Linked under another name and renamed when complete: the manifest, saved after this,
+        must never describe a spare that a kill left half made.
+        """
+        if self.backup.exists():
+            return False  # a spare with an unknown delta: the next build's `begin` decides
+        try:
+            self.spare_tmp.mkdir()
+            _link_all(self.output_dir, self.spare_tmp)
+            os.rename(self.spare_tmp, self.backup)
+        except OSError:
+            shutil.rmtree(self.spare_tmp, ignore_errors=True)
+            return False
+        return True
 
     def _link_tree(self, source: Path, dest: Path) -> set[str]:
         found: set[str] = set()

@@ -1,0 +1,234 @@
+"""What the build manifest keeps of the loaded content is used, and dropped when it is stale.
+
+The manifest keeps the loaded site and badges, each award file's parsed specs (with their
+ledger key and fingerprint) and, after a first build, a spare tree; `Award.fingerprint` is
+computed once per build. Each test changes one input the caches depend on and checks that the
+incremental build then gives exactly what a clean build of the same content gives.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import pickle
+import shutil
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+import generator.content
+import generator.manifest
+from generator.build import BuildOptions, BuildResult, build
+from generator.content import load_model
+from generator.ledger import Ledger
+from generator.manifest import Manifest, manifest_path
+
+NOW = datetime(2026, 1, 15, 12, 0, tzinfo=UTC)
+REPO = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    shutil.copytree(REPO / "content", tmp_path / "content")
+    return tmp_path
+
+
+def run(
+    project: Path, output: str = "output", now: datetime = NOW, base_url: str | None = None
+) -> BuildResult:
+    return build(
+        BuildOptions(
+            content_dir=project / "content",
+            output_dir=project / output,
+            now=now,
+            base_url=base_url,
+            verify=False,
+        )
+    )
+
+
+def tree(root: Path) -> dict[str, bytes]:
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in root.rglob("*") if p.is_file()}
+
+
+def assert_matches_clean(project: Path, now: datetime = NOW, base_url: str | None = None) -> None:
+    clean = project / "clean"
+    shutil.rmtree(clean, ignore_errors=True)
+    shutil.rmtree(project / ".clean.insigne-previous", ignore_errors=True)
+    manifest_path(clean).unlink(missing_ok=True)
+    run(project, "clean", now, base_url)
+    incremental, expected = tree(project / "output"), tree(clean)
+    assert sorted(incremental) == sorted(expected)
+    assert [rel for rel in incremental if incremental[rel] != expected[rel]] == []
+
+
+class Calls:
+    """Counts the calls of a function while passing them through."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch, owner: object, name: str) -> None:
+        self.count = 0
+        original = getattr(owner, name)
+
+        def counted(*args: object, **kwargs: object) -> object:
+            self.count += 1
+            return original(*args, **kwargs)
+
+        monkeypatch.setattr(owner, name, counted)
+
+
+def test_site_and_badges_come_from_the_manifest_until_a_file_they_read_changes(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    run(project)
+    badges_loaded = Calls(monkeypatch, generator.content, "load_badges")
+    sites_loaded = Calls(monkeypatch, generator.content, "load_site")
+    award = project / "content" / "awards" / "2017-echofablab.yaml"
+    award.write_text(award.read_text("utf-8") + "  - ines.moreau@example.org\n", "utf-8")
+    run(project)
+    assert (sites_loaded.count, badges_loaded.count) == (0, 0)  # an award file is not theirs
+
+    badge = project / "content" / "badges" / "gestion-de-projet.md"
+    badge.write_text(badge.read_text("utf-8").replace("name: ", "name: Nouveau ", 1), "utf-8")
+    result = run(project)
+    assert badges_loaded.count == 1
+    assert result.model.badges["gestion-de-projet"].name.startswith("Nouveau ")
+    assert_matches_clean(project)
+
+    # A badge image: same name, other bytes.
+    image = project / "content" / "images" / "gestion-de-projet.svg"
+    image.write_bytes(image.read_bytes().replace(b"</svg>", b"<!-- x --></svg>"))
+    before = badges_loaded.count
+    run(project)
+    assert badges_loaded.count == before + 1
+    assert_matches_clean(project)
+
+    # An option the site depends on.
+    before = sites_loaded.count
+    other = run(project, base_url="https://example.net/badges/")
+    assert sites_loaded.count == before + 1
+    assert other.model.site.base_url == "https://example.net/badges/"
+    assert_matches_clean(project, base_url="https://example.net/badges/")
+
+
+def test_a_new_file_in_content_is_a_site_cache_miss(project: Path) -> None:
+    content = project / "content"
+    run(project)
+    key = generator.manifest.site_inputs(content.resolve(), None)
+    assert Manifest.load(project / "output").site[0] == key  # type: ignore[index]
+    (content / "badges" / "brouillon.md.orig").write_text("x", "utf-8")
+    assert generator.manifest.site_inputs(content.resolve(), None) != key
+    # What the site loaders never read leaves the key alone.
+    (content / "awards" / "2030.yaml").write_text("badge: echofablab\n", "utf-8")
+    (content / "awards" / "2030.yaml").unlink()
+    ledger = content / "ledger.json"
+    ledger.write_text(ledger.read_text("utf-8"), "utf-8")
+    (content / "badges" / "brouillon.md.orig").unlink()
+    assert generator.manifest.site_inputs(content.resolve(), None) == key
+
+
+def test_unchanged_award_files_are_neither_parsed_nor_fingerprinted_again(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    run(project)
+    blobs = Manifest.load(project / "output").award_files
+    assert blobs
+    for _, data in blobs.values():
+        for spec in pickle.loads(data):
+            assert {"key", "fingerprint"} <= set(vars(spec))  # kept with the spec
+    parsed = Calls(monkeypatch, generator.manifest, "spec_fingerprint")
+    award = project / "content" / "awards" / "2017-echofablab.yaml"
+    award.write_text(award.read_text("utf-8") + "  - ines.moreau@example.org\n", "utf-8")
+    result = run(project)
+    in_edited_file = [a for a in result.model.awards if a.spec.source.name == award.name]
+    assert parsed.count == len(in_edited_file)
+    assert all("fingerprint" in vars(a) for a in result.model.awards)  # made before any fork
+
+
+def test_award_edited_in_place_is_published_again(project: Path) -> None:
+    run(project)
+    award = project / "content" / "awards" / "2017-echofablab.yaml"
+    text = award.read_text("utf-8")
+    # Same length: only the bytes say it changed (the name is public: pages show it).
+    edited = text.replace("name: Camille Martin", "name: Camille Marten")
+    assert edited != text and len(edited) == len(text)
+    award.write_text(edited, "utf-8")
+    result = run(project)
+    assert any(a.spec.recipient.name == "Camille Marten" for a in result.model.awards)
+    assert result.stats.written > 0
+    assert_matches_clean(project)
+
+
+def test_ledger_changed_by_hand_is_published_again(project: Path) -> None:
+    run(project)
+    path = project / "content" / "ledger.json"
+    data = json.loads(path.read_text("utf-8"))
+    key = sorted(data["awards"])[0]
+    data["awards"][key]["salt"] = "0" * 32
+    path.write_text(json.dumps(data), "utf-8")
+    result = run(project)
+    assert any(a.salt == "0" * 32 for a in result.model.awards)
+    assert_matches_clean(project)
+
+
+def test_future_award_is_published_when_the_clock_reaches_it(project: Path) -> None:
+    (project / "content" / "awards" / "2026.yaml").write_text(
+        "badge: echofablab\nissued_on: 2026-03-01\nrecipients:\n  - futur@example.org\n", "utf-8"
+    )
+    before = run(project)
+    assert len(before.model.held_back) == 1
+    later = datetime(2026, 3, 2, tzinfo=UTC)
+    after = run(project, now=later)
+    assert not after.model.held_back
+    assert any(a.spec.recipient.email == "futur@example.org" for a in after.model.awards)
+    assert_matches_clean(project, now=later)
+
+
+def test_first_build_leaves_a_spare_equal_to_the_output(project: Path) -> None:
+    run(project)
+    output, spare = project / "output", project / ".output.insigne-previous"
+    assert spare.is_dir()
+    assert not (project / ".output.insigne-spare").exists()
+    assert tree(spare) == tree(output)
+    for rel in tree(output):
+        assert os.stat(output / rel).st_ino == os.stat(spare / rel).st_ino  # links, not copies
+    assert Manifest.load(output).spare_delta == set()
+    award = project / "content" / "awards" / "2017-echofablab.yaml"
+    award.write_text(award.read_text("utf-8") + "  - ines.moreau@example.org\n", "utf-8")
+    run(project)
+    assert_matches_clean(project)
+
+
+def test_spare_left_half_made_by_a_killed_build_is_discarded(project: Path) -> None:
+    half = project / ".output.insigne-spare"
+    half.mkdir()
+    (half / "stray.json").write_text("{}", "utf-8")
+    run(project)
+    assert not half.exists()
+    assert "stray.json" not in tree(project / ".output.insigne-previous")
+
+
+def test_damaged_award_file_entry_is_a_cache_miss(project: Path) -> None:
+    run(project)
+    manifest = Manifest.load(project / "output")
+    rel = next(iter(manifest.award_files))
+    key, _ = manifest.award_files[rel]
+    manifest.award_files[rel] = (key, b"not a pickle")
+    loaded = load_model(project / "content", now=NOW, cache=manifest)
+    assert len(loaded.model.awards) == len(load_model(project / "content", now=NOW).model.awards)
+
+
+def test_ledger_round_trip_keeps_its_bytes(project: Path) -> None:
+    path = project / "content" / "ledger.json"
+    before = path.read_bytes()
+    ledger = Ledger.load(project / "content")
+    ledger.save()
+    assert path.read_bytes() == before
+    # Extra fields of an entry survive, in their place.
+    data = json.loads(before)
+    key = sorted(data["awards"])[0]
+    data["awards"][key]["note"] = "é"
+    path.write_text(json.dumps(data), "utf-8")
+    Ledger.load(project / "content").save()
+    assert json.loads(path.read_text("utf-8"))["awards"][key]["note"] == "é"
+    assert '"note": "é"' in path.read_text("utf-8")
