@@ -265,10 +265,15 @@ class OutputWriter:
         if previous is None or previous[0] != key:
             return False
         files = previous[1]
-        if any(rel not in self._previous or rel in self._produced for rel in files):
-            return False
+        # `keep` for each file, inlined: asked about every award of the site by every build.
+        kept, produced = self._previous, self._produced
         for rel in files:
-            self.keep(rel)
+            if rel not in kept or rel in produced:
+                return False
+        produced.update(files)
+        if self._recording is not None:
+            self._recording.extend(files)
+        self.stats.unchanged += len(files)
         self._groups[group] = previous
         return True
 
