@@ -22,6 +22,7 @@ from generator.i18n import Catalogue
 from generator.manifest import award_fingerprint, code_digest, digest_text, tree_digest
 from generator.markdown_render import render_markdown, safe_url
 from generator.model import Award, Badge, Evidence, Site, SiteModel
+from generator.stencil import StencilSet
 from generator.theme import Theme
 from generator.writer import OutputWriter
 
@@ -142,7 +143,9 @@ def award_base(
             else None
         ),
         "issued_on": issued,
+        "issued_on_iso": issued.date().isoformat(),
         "expires": expires,
+        "expires_iso": expires.date().isoformat() if expires else None,
         "expired": award.expires is not None and award.expires <= now,
         "revoked": award.revoked,
         "recipient_name": recipient.name if recipient.public and recipient.name else None,
@@ -200,6 +203,8 @@ class _PageRenderer:
         self.languages = languages
         self.issuer = issuer_view(site)
         self._templates: dict[tuple[str, str], Any] = {}
+        # A theme's own award page may do anything with the award's values: no stencils then.
+        self.stencils = theme.is_shipped("award.html", "base.html")
 
     def _template(self, name: str, language: Language) -> Any:
         key = (name, language.code)
@@ -222,27 +227,48 @@ class _PageRenderer:
             for other in self.languages
         ]
 
+    def shared(self, language: Language, root: str, kind: str) -> dict[str, Any]:
+        """What a template gets that is the same for every page of one kind, depth and language."""
+        cat = language.catalogue
+        return {
+            "site": self.site,
+            "issuer": self.issuer,
+            "lang": language.code,
+            "default_lang": self.site.language,
+            "t": cat.t,
+            "tn": cat.tn,
+            "root": root,
+            "lang_root": root + language.prefix,
+            "page_kind": kind,
+        }
+
+    def own(self, language: Language, path: str) -> dict[str, Any]:
+        """What a template gets that belongs to the page at `language.prefix + path`."""
+        full = language.prefix + path
+        return {
+            "page_path": full,
+            "page_url": urls.absolute(self.site.base_url, full),
+            "alternates": self.alternates(language, path, _root(full)),
+        }
+
     def page(self, language: Language, path: str, template: str, kind: str, **context: Any) -> None:
         """Write the page at `language.prefix + path`; `path` is the language-neutral path."""
         full = language.prefix + path
-        root = _root(full)
-        cat = language.catalogue
         html = self._template(template, language).render(
-            site=self.site,
-            issuer=self.issuer,
-            lang=language.code,
-            default_lang=self.site.language,
-            t=cat.t,
-            tn=cat.tn,
-            root=root,
-            lang_root=root + language.prefix,
-            page_kind=kind,
-            page_path=full,
-            page_url=urls.absolute(self.site.base_url, full),
-            alternates=self.alternates(language, path, root),
-            **context,
+            **self.shared(language, _root(full), kind), **self.own(language, path), **context
         )
         self.writer.write(full, html.encode("utf-8"))
+
+    def award_pages(self, language: Language, badge: dict[str, Any]) -> StencilSet:
+        """The award pages of one badge in one language (see generator/stencil.py)."""
+        template = self._template("award.html", language)
+        shared = self.shared(language, _root(language.prefix + urls.award_page("x")), "award")
+        shared["badge"] = badge
+
+        def render(variables: dict[str, Any]) -> str:
+            return str(template.render(**shared, **variables))
+
+        return StencilSet(render, enabled=self.stencils)
 
     def not_found(self, language: Language) -> None:
         # Served for a missing URL at any depth: relative links would point nowhere.
@@ -278,10 +304,11 @@ def _award_page(
     language: Language,
     base: Callable[[], dict[str, Any]],
     linkedin: str,
-    badge: dict[str, Any],
+    pages: StencilSet,
 ) -> None:
     view = award_view(site, base(), linkedin, language)
-    render.page(language, view["page"], "award.html", "award", award=view, badge=badge)
+    html = pages.page({"award": view, **render.own(language, view["page"])})
+    render.writer.write(language.prefix + view["page"], html.encode("utf-8"))
 
 
 def write_pages(
@@ -348,6 +375,7 @@ def write_pages(
         # language: with all of those unchanged, the last build's page is kept unrendered.
         page_key = digest_text(theme_key, repr(site), language.code)
         badge_keys = {slug: digest_text(page_key, repr(v)) for slug, v in badges.items()}
+        award_pages = {slug: render.award_pages(language, view) for slug, view in badges.items()}
         for award in model.awards:
             key = digest_text(badge_keys[award.badge], award_keys[award.id])
             writer.cached(
@@ -360,7 +388,7 @@ def write_pages(
                     language,
                     partial(base_of, award),
                     linkedin[award.badge],
-                    badges[award.badge],
+                    award_pages[award.badge],
                 ),
             )
     render.not_found(languages[0])

@@ -144,6 +144,18 @@ class Theme:
             self._language_envs[strings] = env
         return env.get_template(name)
 
+    def is_shipped(self, *names: str) -> bool:
+        """Whether these templates are the default theme's as shipped with Insigne."""
+        shipped = (BUILTIN_THEMES / "default" / "templates").resolve()
+        for name in names:
+            try:
+                _source, filename, _uptodate = self.env.loader.get_source(self.env, name)  # type: ignore[union-attr]
+            except jinja2.TemplateNotFound:
+                return False
+            if filename is None or Path(filename).resolve().parent != shipped:
+                return False
+        return True
+
     def render(self, template: str, **context: object) -> str:
         return self.env.get_template(template).render(**context)
 
