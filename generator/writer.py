@@ -68,18 +68,27 @@ def _list_tree(root: Path) -> set[str]:
     return found
 
 
-def _link_all(source: Path, dest: Path) -> None:
-    """Hard-link every file under `source` into the empty folder `dest` (copy where links fail)."""
+def _link_tree(source: Path, dest: Path) -> tuple[set[str], set[str]]:
+    """Hard-link every file under `source` into `dest` (copy where links fail).
+
+    Returns the relative paths of the files and of the folders made.
+    """
+    files: set[str] = set()
+    dirs: set[str] = set()
     for root, dirnames, filenames in os.walk(source):
         rel_root = os.path.relpath(root, source)
-        dest_root = dest if rel_root == "." else dest / rel_root
+        rel_root = "" if rel_root == "." else rel_root
+        dest_root = dest / rel_root
         for name in dirnames:
-            (dest_root / name).mkdir()
+            (dest_root / name).mkdir(exist_ok=True)
+            dirs.add(os.path.join(rel_root, name) if rel_root else name)
         for name in filenames:
             try:
                 os.link(os.path.join(root, name), dest_root / name)
-            except OSError:  # a file system without hard links
+            except OSError:  # a file system without hard links: copy instead
                 shutil.copy2(os.path.join(root, name), dest_root / name)
+            files.add(f"{rel_root}/{name}" if rel_root else name)
+    return files, dirs
 
 
 @dataclass
@@ -131,7 +140,8 @@ class OutputWriter:
             if self.backup.exists():
                 shutil.rmtree(self.backup)
             self.staging.mkdir(parents=True)
-            self._previous = self._link_tree(self.output_dir, self.staging)
+            self._previous, dirs = _link_tree(self.output_dir, self.staging)
+            self._dirs.update(dirs)
         else:
             self.staging.mkdir(parents=True)
 
@@ -382,30 +392,12 @@ class OutputWriter:
             return False  # a spare with an unknown delta: the next build's `begin` decides
         try:
             self.spare_tmp.mkdir()
-            _link_all(self.output_dir, self.spare_tmp)
+            _link_tree(self.output_dir, self.spare_tmp)
             os.rename(self.spare_tmp, self.backup)
         except OSError:
             shutil.rmtree(self.spare_tmp, ignore_errors=True)
             return False
         return True
-
-    def _link_tree(self, source: Path, dest: Path) -> set[str]:
-        found: set[str] = set()
-        for root, dirnames, filenames in os.walk(source):
-            rel_root = os.path.relpath(root, source)
-            rel_root = "" if rel_root == "." else rel_root
-            dest_root = dest / rel_root
-            for name in dirnames:
-                (dest_root / name).mkdir(exist_ok=True)
-                self._dirs.add(os.path.join(rel_root, name) if rel_root else name)
-            for name in filenames:
-                rel = f"{rel_root}/{name}" if rel_root else name
-                try:
-                    os.link(os.path.join(root, name), dest_root / name)
-                except OSError:  # a file system without hard links: copy instead
-                    shutil.copy2(os.path.join(root, name), dest_root / name)
-                found.add(rel)
-        return found
 
     def _remove_empty_dirs(self, removed: list[str]) -> None:
         # Only a removal can empty a folder: check the folders of removed files, deepest first.
