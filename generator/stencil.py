@@ -145,7 +145,7 @@ class Stencil:
 class StencilSet:
     """The stencils of one template for one set of constant values (a badge, a language).
 
-    `render(variables)` renders the template with the page's variable part; `fill` returns the
+    `render(variables)` renders the template with the page's variable part; `page` returns the
     page for `variables`, from its shape's stencil, or from `render` where a shape is unfit.
     """
 
@@ -153,7 +153,7 @@ class StencilSet:
         self._render = render
         self._enabled = enabled
         self._stencils: dict[tuple[object, ...], Stencil | None] = {}
-        self.rendered = 0  # pages rendered by Jinja2 (stencils made included): for tests
+        self.rendered = 0  # real renders by Jinja2 (each stencil's check included): for tests
 
     def page(self, variables: dict[str, Any]) -> str:
         if not self._enabled:
@@ -164,13 +164,10 @@ class StencilSet:
             return self._jinja(variables)
         stencil = self._stencils.get(shape, False)
         if stencil is False:
-            stencil = self._make(variables, values)
-            self._stencils[shape] = stencil
-            if stencil is None:
-                return self._jinja(variables)
+            stencil = self._stencils[shape] = self._make(variables, values)
         if stencil is None:
             return self._jinja(variables)
-        return stencil.fill(values)  # type: ignore[union-attr]
+        return stencil.fill(values)
 
     def _jinja(self, variables: dict[str, Any]) -> str:
         self.rendered += 1
