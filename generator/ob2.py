@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from typing import Any
 
-from generator import urls
+from generator import prettyjson, urls
 from generator.dates import ob_datetime
 from generator.model import Award, Badge, Evidence, Site
 
@@ -152,4 +151,4 @@ def revocation_list(site: Site, revoked: list[Award]) -> dict[str, Any]:
 
 def to_json_bytes(doc: dict[str, Any]) -> bytes:
     """The exact bytes published (and baked): stable key order, UTF-8, final newline."""
-    return (json.dumps(doc, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+    return (prettyjson.dumps(doc) + "\n").encode("utf-8")

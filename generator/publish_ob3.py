@@ -12,13 +12,10 @@ from generator.didweb import did_document, did_document_path
 from generator.keys import ED25519
 from generator.manifest import award_fingerprint, badge_image_fingerprint, code_digest, digest_text
 from generator.model import Award, SiteModel
+from generator.ob2 import to_json_bytes
 from generator.publish_ob2 import BakedImages
 from generator.signing import Signer
 from generator.writer import OutputWriter
-
-
-def credential_bytes(document: dict[str, Any]) -> bytes:
-    return (json.dumps(document, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
 
 
 def _credential_key(base: str, proof_key: str | None, proof: Any) -> str:
@@ -37,7 +34,7 @@ def _write_credential(
     site, badge = model.site, model.badges[award.badge]
     unsigned = ob3.credential(site, badge, award, signer.did, award.status_index)
     signed = signer.sign_credential(unsigned, f"the credential of award {award.id}")
-    data = credential_bytes(signed)
+    data = to_json_bytes(signed)
     writer.write(urls.credential_json(award.id), data)
     if award.revoked is None:
         baked = baker.bake_credential(award.badge, data.decode("utf-8"))
@@ -52,10 +49,10 @@ def write_ob3(model: SiteModel, writer: OutputWriter, baker: BakedImages, signer
         return False
     site, did = model.site, signer.did
     methods = [(k.id, k.public) for k in keys]
-    writer.write(did_document_path(site.base_url), credential_bytes(did_document(did, methods)))
+    writer.write(did_document_path(site.base_url), to_json_bytes(did_document(did, methods)))
     for badge in model.badges.values():
         document = ob3.achievement_document(site, badge, did)
-        writer.write(urls.achievement_json(badge.slug), credential_bytes(document))
+        writer.write(urls.achievement_json(badge.slug), to_json_bytes(document))
     revoked: set[int] = set()
     # An unchanged credential keeps its files unrendered and unsigned: its key covers all it is
     # made from (code, site, did and keys, its badge and badge image, the award with its status
@@ -93,5 +90,5 @@ def write_ob3(model: SiteModel, writer: OutputWriter, baker: BakedImages, signer
     valid_from = ob_datetime(newest) if newest else "2000-01-01T00:00:00Z"
     status = ob3.status_list_credential(site, did, revoked, valid_from)
     signed_status = signer.sign_credential(status, "the revocation status list")
-    writer.write(urls.STATUS_LIST_JSON, credential_bytes(signed_status))
+    writer.write(urls.STATUS_LIST_JSON, to_json_bytes(signed_status))
     return True
