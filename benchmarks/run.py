@@ -1,6 +1,6 @@
 """Measure Insigne builds against their anchors, on this machine, in one run.
 
-    python benchmarks/run.py [--awards 1000 10000 100000] [--skip-hugo] [--out DIR]
+    python benchmarks/run.py [--awards 1000 10000 100000] [--repeat 3] [--skip-hugo] [--out DIR]
 
 For each size N it generates the synthetic association (`synth.py`) and measures, each as a
 subprocess (wall time, CPU time and peak RSS from wait4's rusage of that very process; files
@@ -11,6 +11,8 @@ and bytes written from the output tree's inodes before and after):
   build (which runs the self-check) and `--no-verify` (the build alone);
 - Hugo (Debian package `hugo`): the same awards as one HTML page + one JSON file each, from
   templates equivalent to ours, cold;
+- then, up to 10,000 awards, `--repeat` more cold builds of each, Hugo and Insigne alternating,
+  reported as medians with every wall time (this disk's speed drifts from minute to minute);
 - openbadges-bakery 2.0.0 (in `.venv-validator`) baking a sample of the same images and
   assertions, against Insigne's baking of the same sample;
 - pyld canonicalising a sample of the same awards as Open Badges 3.0 credentials, against
@@ -28,6 +30,7 @@ import json
 import os
 import platform
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -222,6 +225,35 @@ def measure_insigne(code: Path, work: Path, site: Path, n: int) -> list[Measure]
         m.note = describe_written(m, site, badge)
         results.append(m)
     return results
+
+
+def cold_rounds(
+    code: Path, work: Path, site: Path, n: int, hugo_dir: Path | None, repeat: int
+) -> dict[str, Any]:
+    """Cold builds again, Hugo and Insigne alternating: this disk's speed drifts by the minute.
+
+    One cold build per tool is not enough here (creating the same 30,000 files took from 1 s
+    to 16 s of system time from one run to the next), so the ratio is taken between medians
+    of builds interleaved in time, and the spread is reported beside it.
+    """
+    synth.generate(site, n)  # the same awards as Hugo's: earlier additions and edits removed
+    env = build_env(code, work)
+    walls: dict[str, list[float]] = {"hugo": [], "insigne": []}
+    for _ in range(repeat):
+        if hugo_dir is not None:
+            hugo = measure_hugo(hugo_dir)
+            if hugo is not None:
+                walls["hugo"].append(round(hugo.wall, 2))
+        clean_output(site)
+        cold = measured("insigne build: cold", insigne(code, site), env, site / "output")
+        walls["insigne"].append(round(cold.wall, 2))
+    report: dict[str, Any] = {"rounds": repeat, "walls": walls}
+    for tool, values in walls.items():
+        if values:
+            report[f"{tool}_median"] = statistics.median(values)
+    if walls["hugo"] and walls["insigne"]:
+        report["ratio_of_medians"] = round(report["insigne_median"] / report["hugo_median"], 2)
+    return report
 
 
 # -- Hugo ---------------------------------------------------------------------------------
@@ -432,6 +464,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--awards", type=int, nargs="+", default=[1000, 10_000, 100_000])
     parser.add_argument("--out", type=Path, default=HERE / "work")
     parser.add_argument("--skip-hugo", action="store_true")
+    parser.add_argument(
+        "--repeat",
+        type=int,
+        default=3,
+        help="interleaved cold builds (Hugo, Insigne) per size up to 10,000 awards (default 3)",
+    )
     args = parser.parse_args(argv)
     work = args.out.resolve()
     work.mkdir(parents=True, exist_ok=True)
@@ -461,6 +499,10 @@ def main(argv: list[str] | None = None) -> int:
         for m in measure_insigne(code, work, site, n):
             block["measures"].append(asdict(m))
             print(f"{n}: {m.name}: {m.wall:.2f} s, {m.files_written} files", file=sys.stderr)
+        if args.repeat > 0 and n <= 10_000:
+            hugo_dir = None if args.skip_hugo or hugo_problem else work / f"hugo-{n}"
+            block["cold_rounds"] = cold_rounds(code, work, site, n, hugo_dir, args.repeat)
+            print(f"{n}: cold rounds: {block['cold_rounds']}", file=sys.stderr)
         if n == 10_000 or n == args.awards[0]:
             block["baking"] = measure_baking(code, site, work)
             block["canonicalisation"] = measure_canonicalisation(code, site)
