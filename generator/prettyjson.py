@@ -11,6 +11,8 @@ input; tests/test_prettyjson.py compares the two on generated documents.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable, Iterator
+from itertools import repeat
 from json.encoder import encode_basestring
 from typing import Any
 
@@ -34,44 +36,9 @@ def _emit(value: Any, out: list[str], newline: str) -> None:
     if kind is str:
         out.append(encode_basestring(value))
     elif kind is dict:
-        if not value:
-            out.append("{}")
-            return
-        inner = newline + "  "
-        separator = "," + inner
-        out.append("{" + inner)
-        first = True
-        for key, item in value.items():
-            if type(key) is not str:
-                raise _Unusual
-            if first:
-                first = False
-            else:
-                out.append(separator)
-            if type(item) is str:
-                out.append(encode_basestring(key) + ": " + encode_basestring(item))
-            else:
-                out.append(encode_basestring(key) + ": ")
-                _emit(item, out, inner)
-        out.append(newline + "}")
+        _members(_dict_members(value), "{}", out, newline)
     elif kind is list or kind is tuple:
-        if not value:
-            out.append("[]")
-            return
-        inner = newline + "  "
-        separator = "," + inner
-        out.append("[" + inner)
-        first = True
-        for item in value:
-            if first:
-                first = False
-            else:
-                out.append(separator)
-            if type(item) is str:
-                out.append(encode_basestring(item))
-            else:
-                _emit(item, out, inner)
-        out.append(newline + "]")
+        _members(zip(repeat(""), value), "[]", out, newline)
     elif value is True:
         out.append("true")
     elif value is False:
@@ -82,3 +49,31 @@ def _emit(value: Any, out: list[str], newline: str) -> None:
         out.append(int.__repr__(value))
     else:
         raise _Unusual
+
+
+def _members(
+    members: Iterable[tuple[str, Any]], brackets: str, out: list[str], newline: str
+) -> None:
+    """An object's or array's members, each (its `"key": ` or "", its value), one per line."""
+    inner = newline + "  "
+    separator = "," + inner
+    start = len(out)
+    out.append(brackets[0] + inner)
+    for prefix, item in members:
+        if type(item) is str:  # most values: no call
+            out.append(prefix + encode_basestring(item))
+        else:
+            out.append(prefix)
+            _emit(item, out, inner)
+        out.append(separator)
+    if len(out) == start + 1:
+        out[start] = brackets  # empty: "{}" or "[]" on one line, as json.dumps writes it
+    else:
+        out[-1] = newline + brackets[1]  # the last separator becomes the closing line
+
+
+def _dict_members(value: dict[Any, Any]) -> Iterator[tuple[str, Any]]:
+    for key, item in value.items():
+        if type(key) is not str:
+            raise _Unusual
+        yield encode_basestring(key) + ": ", item
