@@ -8,18 +8,21 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from generator.content import load_model
 from generator.errors import InsigneError, Problem
 from generator.keys import default_key_dir
 from generator.manifest import Manifest, inputs_digest
 from generator.model import SiteModel
+from generator.parallel import Latch, run_pair
 from generator.parallel import available as parallel_available
-from generator.parallel import run_pair
 from generator.progress import AwardProgressWriter
 from generator.theme import Theme
 from generator.writer import OutputWriter, WriteStats
+
+if TYPE_CHECKING:
+    from generator.selfcheck import Report
 
 # Below this, forking a second process for the pages costs more than it saves.
 PARALLEL_MIN_AWARDS = 2000
@@ -86,6 +89,7 @@ def build(options: BuildOptions) -> BuildResult:
     from generator.pages import write_pages
     from generator.publish_ob2 import BakedImages, write_ob2
     from generator.publish_ob3 import write_ob3
+    from generator.selfcheck import check_tree
     from generator.signing import Signer
 
     signer = Signer.for_site(model.site, options.locked)
@@ -93,9 +97,13 @@ def build(options: BuildOptions) -> BuildResult:
     model.credentials = signer.can_sign(ED25519)
     writer.begin(manifest)
     # A first build on two cores checks the documents while the pages still render (the
-    # documents are the costly part of the check; see _verify_staged).
-    early_check = options.verify and parallel and writer.is_fresh()
-    early: list[Any] = []
+    # documents are the costly part of the check; see _verify_staged); the pages' process
+    # then checks the pages and links the spare tree (see OutputWriter.prelink_spare) while
+    # the documents' check goes on.
+    first_pair = parallel and writer.is_fresh()
+    early_check = options.verify and first_pair
+    documents_written = Latch() if first_pair else None
+    early: list[tuple[set[str], Report]] = []
     try:
 
         def documents() -> None:
@@ -106,18 +114,34 @@ def build(options: BuildOptions) -> BuildResult:
                     "Open Badges 3.0 credentials are not published: the site has no Ed25519 key "
                     "(create the issuer's keys with: insigne keys new)"
                 )
+            if documents_written is not None:
+                documents_written.set()
             if early_check:
-                from generator.selfcheck import check_tree
-
                 mine = writer.produced_paths()
                 early.append((mine, check_tree(writer.staging, options.now, scope=mine)))
 
-        def pages() -> None:
+        def pages() -> tuple[set[str], Report | None, set[str] | None] | None:
+            before = writer.produced_paths()
             write_pages(model, theme, writer, now=options.now)
+            if documents_written is None:
+                return None
+            mine = writer.produced_paths() - before
+            documents_written.wait()  # the whole tree is staged from here on
+            report = check_tree(writer.staging, options.now, scope=mine) if early_check else None
+            return mine, report, writer.prelink_spare()
 
         if parallel:
             # Pages in a forked child, documents here: see generator/parallel.py.
-            run_pair(writer, documents, pages, progress.silence if progress else None)
+            try:
+                paired = run_pair(writer, documents, pages, progress.silence if progress else None)
+            finally:
+                if documents_written is not None:
+                    documents_written.close()
+            if paired is not None:
+                pages_done, pages_report, spare = paired
+                writer.adopt_spare(spare)
+                if pages_report is not None:
+                    early.append((pages_done, pages_report))
             if progress is not None:
                 progress.done(len(model.awards))
         else:
@@ -189,17 +213,20 @@ def _inputs_digest(options: BuildOptions, content_dir: Path, model: SiteModel, t
 
 
 def _verify_staged(
-    writer: OutputWriter, manifest: Manifest, now: datetime | None, early: list[Any]
+    writer: OutputWriter,
+    manifest: Manifest,
+    now: datetime | None,
+    early: list[tuple[set[str], Report]],
 ) -> tuple[str, set[str]]:
     """Check the staged tree; return the verdict to record for the next build.
 
     Files this build did not write are the live output's own (hard links), which passed the
     check of the build that made it, if that build ran it with the same code: then only the
-    files written or removed now are checked (see `selfcheck.check_tree`). When the documents
-    were checked already (`early`: their paths and report), the rest of the tree is checked.
+    files written or removed now are checked (see `selfcheck.check_tree`). When parts of the
+    tree were checked already (`early`: their paths and reports), the rest of it is checked.
     """
     from generator.manifest import code_digest
-    from generator.selfcheck import check_tree
+    from generator.selfcheck import Report, check_tree
 
     staging = writer.prune()
     previous = manifest.verified if manifest.describes_output else None
@@ -207,14 +234,12 @@ def _verify_staged(
         changed = {*writer.stats.written_paths, *writer.stats.removed_paths}
         report = check_tree(staging, now, changed, previous[1])
     elif early:
-        checked, first = early[0]
-        rest = writer.produced_paths() - checked
-        report = check_tree(staging, now, known_shapes=first.shapes, scope=rest)
-        report.problems[:0] = first.problems
-        report.files += first.files
-        report.assertions += first.assertions
-        report.revoked += first.revoked
-        report.baked += first.baked
+        report = Report()
+        for _paths, part in early:
+            report.merge(part)
+        rest = writer.produced_paths().difference(*(paths for paths, _part in early))
+        if rest:
+            report.merge(check_tree(staging, now, known_shapes=report.shapes, scope=rest))
     else:
         report = check_tree(staging, now)
     if not report.ok:

@@ -23,11 +23,12 @@ import sys
 import threading
 import traceback
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 from generator.writer import OutputWriter
 
 _PR_SET_PDEATHSIG = 1
+T = TypeVar("T")
 
 
 def _die_with_parent() -> bool:
@@ -54,13 +55,14 @@ def available() -> bool:
 def run_pair(
     writer: OutputWriter,
     in_parent: Callable[[], None],
-    in_child: Callable[[], None],
+    in_child: Callable[[], T],
     on_fork: Callable[[], None] | None = None,
-) -> None:
+) -> T:
     """Run `in_child` in a forked process and `in_parent` here; return when both are done.
 
-    An exception in either is raised here (the child's as it was raised, when it pickles).
-    `on_fork` runs in the child first (e.g. to silence its progress reports).
+    Returns what `in_child` returned (it must pickle). An exception in either is raised here
+    (the child's as it was raised, when it pickles). `on_fork` runs in the child first (e.g.
+    to silence its progress reports).
     """
     parent_pid = os.getpid()
     read_end, write_end = os.pipe()
@@ -74,8 +76,8 @@ def run_pair(
                 raise RuntimeError("cannot tie the page-rendering process to the build")
             if on_fork is not None:
                 on_fork()
-            in_child()
-            payload: tuple[str, Any] = ("ok", writer.fork_report(mark))
+            result = in_child()
+            payload: tuple[str, Any] = ("ok", (writer.fork_report(mark), result))
             status = 0
         except BaseException as exc:  # everything goes back to the parent, which decides
             payload = ("error", _picklable(exc))
@@ -102,7 +104,33 @@ def run_pair(
     os.waitpid(pid, 0)
     if kind == "error":
         raise value
-    writer.fork_merge(value)
+    report, result = value
+    writer.fork_merge(report)
+    return result  # type: ignore[no-any-return]
+
+
+class Latch:
+    """A one-shot signal from one side of `run_pair` to the other (a pipe: fork-safe).
+
+    Made before the fork. `wait` blocks until `set` was called, in either process; the side
+    that never sets it must not be waited on by the other (`run_pair` kills a child whose
+    parent failed, so a child waiting on its parent is safe).
+    """
+
+    def __init__(self) -> None:
+        self._read, self._write = os.pipe()
+
+    def set(self) -> None:
+        os.write(self._write, b"!")
+
+    def wait(self) -> None:
+        if not os.read(self._read, 1):
+            raise RuntimeError("the other build process closed the signal without setting it")
+
+    def close(self) -> None:
+        for fd in (self._read, self._write):
+            with contextlib.suppress(OSError):
+                os.close(fd)
 
 
 def _picklable(exc: BaseException) -> BaseException:

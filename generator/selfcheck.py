@@ -55,6 +55,15 @@ class Report:
     def add(self, rel: str, message: str) -> None:
         self.problems.append(f"{rel}: {message}")
 
+    def merge(self, other: Report) -> None:
+        """Add the findings of a check of another part of the same tree."""
+        self.problems.extend(other.problems)
+        self.files += other.files
+        self.assertions += other.assertions
+        self.revoked += other.revoked
+        self.baked += other.baked
+        self.shapes |= other.shapes
+
     def summary(self) -> str:
         return (
             f"{self.files} files, {self.assertions} assertions ({self.revoked} revoked), "

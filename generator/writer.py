@@ -10,8 +10,9 @@ Linking 30,000 files costs about as much as a small rebuild, so the tree swapped
 last build is kept beside the output as a spare (`.output.insigne-previous`); the build
 manifest (`generator/manifest.py`) lists the paths where the spare and the live output differ,
 and the next build turns the spare into its staging tree by re-linking just those. A first
-build, which has no old tree to keep, links its new one into a spare when it ends: a few
-percent of a cold build, paid then rather than by the small rebuild that follows.
+build, which has no old tree to keep, links its new one into a spare: paid then rather than by
+the small rebuild that follows, and on two cores by the process that finishes its share of
+the work first (`prelink_spare`), so that it costs the build next to nothing.
 """
 
 from __future__ import annotations
@@ -121,6 +122,8 @@ class OutputWriter:
         self._pruned = False
         self._at_fork: set[str] = set()
         self._groups_at_fork: set[str] = set()
+        # The files `prelink_spare` linked (in whichever process ran it), or None.
+        self._prelinked: set[str] | None = None
 
     # -- lifecycle -------------------------------------------------------------------------
     def begin(self, manifest: Manifest | None = None) -> None:
@@ -187,8 +190,9 @@ class OutputWriter:
             # The old tree is then kept as the spare.
         else:
             os.rename(self.staging, self.output_dir)
-            if self.manifest is not None and self._make_spare():
+            if self.manifest is not None and self._take_spare():
                 spare_delta = set()  # the spare is the output, link for link
+        self._discard_prelinked()
         if self.manifest is not None:
             m = self.manifest
             m.files = self._produced
@@ -200,6 +204,47 @@ class OutputWriter:
     def abort(self) -> None:
         if self.staging.exists():
             shutil.rmtree(self.staging, ignore_errors=True)
+        self._discard_prelinked()
+
+    # -- the spare of a first build ----------------------------------------------------------
+    def prelink_spare(self) -> set[str] | None:
+        """Link the finished staging tree into the spare now, before the swap; return the files.
+
+        For a first build on two cores: the process that finishes its share first links the
+        spare while the other still checks, instead of `commit` linking it after the swap.
+        Only once no process writes into the staging tree any more; the parent hands the
+        result to `adopt_spare`, and `commit` keeps the spare only if it holds exactly the
+        files that go live.
+        """
+        if not self.is_fresh() or self.backup.exists():
+            return None
+        try:
+            self.spare_tmp.mkdir()
+            files, _dirs = _link_tree(self.staging, self.spare_tmp)
+        except OSError:
+            shutil.rmtree(self.spare_tmp, ignore_errors=True)
+            return None
+        return files
+
+    def adopt_spare(self, files: set[str] | None) -> None:
+        self._prelinked = files
+
+    def _take_spare(self) -> bool:
+        """After a first build's swap: keep the prelinked spare if it matches, else link one."""
+        linked, self._prelinked = self._prelinked, None
+        if linked is not None and linked == self._produced and not self.backup.exists():
+            try:
+                os.rename(self.spare_tmp, self.backup)
+                return True
+            except OSError:
+                pass
+        self._discard_prelinked()
+        return self._make_spare()
+
+    def _discard_prelinked(self) -> None:
+        self._prelinked = None
+        if self.spare_tmp.exists():
+            shutil.rmtree(self.spare_tmp, ignore_errors=True)
 
     def is_fresh(self) -> bool:
         """No previous output: every file of this build is new (nothing stale in staging)."""

@@ -23,6 +23,7 @@ from generator.build import BuildOptions, BuildResult, build
 from generator.content import load_model
 from generator.ledger import Ledger
 from generator.manifest import Manifest, manifest_path
+from generator.writer import OutputWriter
 
 NOW = datetime(2026, 1, 15, 12, 0, tzinfo=UTC)
 REPO = Path(__file__).resolve().parent.parent
@@ -184,7 +185,29 @@ def test_future_award_is_published_when_the_clock_reaches_it(project: Path) -> N
     assert_matches_clean(project, now=later)
 
 
-def test_first_build_leaves_a_spare_equal_to_the_output(project: Path) -> None:
+@pytest.fixture(params=["sequential", "parallel"])
+def spare_mode(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Sequential builds link the spare after the swap; a first build on two cores has the
+    pages' process link it before (OutputWriter.prelink_spare), and `_make_spare` must then
+    not run at all."""
+    import generator.build
+    import generator.writer
+
+    if request.param == "parallel":
+        assert hasattr(os, "fork"), "the forked page renderer needs os.fork (Linux, macOS)"
+        monkeypatch.setattr(generator.build, "PARALLEL_MIN_AWARDS", 0)
+        monkeypatch.setattr(generator.build, "parallel_available", lambda: True)
+
+        def refuse(self: object) -> bool:
+            raise AssertionError("the spare was linked after the swap, not before")
+
+        monkeypatch.setattr(generator.writer.OutputWriter, "_make_spare", refuse)
+    else:
+        monkeypatch.setattr(generator.build, "PARALLEL_MIN_AWARDS", 10**9)
+    return request.param
+
+
+def test_first_build_leaves_a_spare_equal_to_the_output(project: Path, spare_mode: str) -> None:
     run(project)
     output, spare = project / "output", project / ".output.insigne-previous"
     assert spare.is_dir()
@@ -197,6 +220,29 @@ def test_first_build_leaves_a_spare_equal_to_the_output(project: Path) -> None:
     award.write_text(award.read_text("utf-8") + "  - ines.moreau@example.org\n", "utf-8")
     run(project)
     assert_matches_clean(project)
+
+
+def test_prelinked_spare_that_misses_a_file_is_linked_again(tmp_path: Path) -> None:
+    writer = OutputWriter(tmp_path / "output")
+    writer.begin()
+    writer.write("a/one.json", b"1")
+    writer.adopt_spare(writer.prelink_spare())
+    writer.write("a/two.json", b"2")  # staged after the spare was linked: it lacks this file
+    writer.commit()
+    spare = tmp_path / ".output.insigne-previous"
+    assert tree(spare) == tree(tmp_path / "output") == {"a/one.json": b"1", "a/two.json": b"2"}
+    assert not (tmp_path / ".output.insigne-spare").exists()
+
+
+def test_aborted_build_leaves_no_prelinked_spare(tmp_path: Path) -> None:
+    writer = OutputWriter(tmp_path / "output")
+    writer.begin()
+    writer.write("one.json", b"1")
+    writer.adopt_spare(writer.prelink_spare())
+    assert (tmp_path / ".output.insigne-spare" / "one.json").is_file()
+    writer.abort()
+    assert not (tmp_path / ".output.insigne-spare").exists()
+    assert not (tmp_path / "output").exists()
 
 
 def test_spare_left_half_made_by_a_killed_build_is_discarded(project: Path) -> None:

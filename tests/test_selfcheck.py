@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import shutil
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -377,7 +379,7 @@ def test_build_checks_a_new_award_incrementally_and_refuses_its_defect(
     assert tree_digest(output) == before
 
 
-def test_first_build_on_two_cores_checks_documents_and_pages_in_two_scopes(
+def test_first_build_on_two_cores_checks_documents_and_pages_in_two_processes(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     import generator.build
@@ -386,13 +388,21 @@ def test_first_build_on_two_cores_checks_documents_and_pages_in_two_scopes(
     monkeypatch.setattr(generator.build, "PARALLEL_MIN_AWARDS", 0)
     if not generator.build.parallel_available():
         pytest.skip("no fork or a single core here")
-    scopes: list[int | None] = []
+    # The pages' check runs in the forked child: each call is recorded in a file, with its pid.
+    calls_file = tmp_path / "calls.jsonl"
     real = selfcheck.check_tree
 
     def spy(*args: object, **kwargs: object) -> selfcheck.Report:
-        scope = kwargs.get("scope")
-        scopes.append(None if scope is None else len(scope))  # type: ignore[arg-type]
+        scope: Any = kwargs.get("scope")
+        line = {"pid": os.getpid(), "scope": None if scope is None else sorted(scope)}
+        with open(calls_file, "a", encoding="utf-8") as handle:
+            handle.write(json.dumps(line) + "\n")
         return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    def calls() -> list[dict[str, Any]]:
+        lines = calls_file.read_text("utf-8").splitlines() if calls_file.exists() else []
+        calls_file.unlink(missing_ok=True)
+        return [json.loads(line) for line in lines]
 
     monkeypatch.setattr(selfcheck, "check_tree", spy)
     content = tmp_path / "content"
@@ -410,11 +420,23 @@ def test_first_build_on_two_cores_checks_documents_and_pages_in_two_scopes(
     # Found in both halves: the BadgeClass (documents) and the criteria page (pages).
     assert "self-check: badges/echofablab.json: plaintext email" in err
     assert "self-check: badges/echofablab.html: plaintext email" in err
-    assert len(scopes) == 2 and all(scopes), scopes
+    first = calls()
+    assert len(first) == 2 and all(call["scope"] for call in first), first
+    assert first[0]["pid"] != first[1]["pid"]
+    documents, pages = sorted(first, key=lambda call: call["pid"] != os.getpid())
+    assert "badges/echofablab.json" in documents["scope"]
+    assert "badges/echofablab.html" in pages["scope"]
     assert not output.exists()
+    assert not (tmp_path / ".output.insigne-spare").exists()  # the child's spare went too
 
-    scopes.clear()
     badge.write_text(badge.read_text("utf-8").replace("x.y@example.org", "l'équipe"), "utf-8")
     assert main(args) == 0
-    assert len(scopes) == 2
+    second = calls()
+    assert len(second) == 2
+    # Between them, the two scopes cover the whole tree, each file once.
+    scopes = [set(call["scope"]) for call in second]
+    assert not scopes[0] & scopes[1]
+    assert scopes[0] | scopes[1] == {
+        p.relative_to(output).as_posix() for p in output.rglob("*") if p.is_file()
+    }
     assert check_tree(output).ok
