@@ -35,6 +35,8 @@ PRIVATE_PEM_RE = re.compile(rb"-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----")
 PRIVATE_KEY_SUFFIXES = (".key", ".seed", ".pem", ".p8", ".p12", ".pfx")
 PRIVATE_MEMBERS = {"privateKeyMultibase", "privateKeyPem", "privateKeyJwk", "secretKeyMultibase"}
 BAKED_SUFFIXES = (".png", ".svg")
+# A document using none of these keys has no private key material (see _private_members).
+_PRIVATE_KEY_NAMES = frozenset(PRIVATE_MEMBERS | {"d"})
 
 
 @dataclass
@@ -133,6 +135,9 @@ class _Checker:
         self.issuer_email = ""
         self.shapes_checked: set[str] = set(known_shapes)
         self.ob2_terms = _ob2_terms()
+        # Per document its shape (see `_shape_of`); per shape the keys its documents use.
+        self.doc_shapes: dict[str, str] = {}
+        self.shape_keys: dict[str, frozenset[str]] = {}
 
     # -- driver ----------------------------------------------------------------------------
     def run(self) -> None:
@@ -217,7 +222,7 @@ class _Checker:
         if b"PRIVATE KEY-----" in data and PRIVATE_PEM_RE.search(data):
             self.report.add(rel, "contains a PEM private key")
         doc = self.docs.get(rel)
-        if doc is not None:
+        if doc is not None and not self._keys_of(rel, doc).isdisjoint(_PRIVATE_KEY_NAMES):
             for where in _private_members(doc, ""):
                 self.report.add(rel, f"contains private key material at {where}")
 
@@ -299,7 +304,7 @@ class _Checker:
         if not self.ob2_terms:
             return
         unknown = sorted(
-            {key for key in _keys(doc) if not key.startswith("@") and ":" not in key}
+            {key for key in self._keys_of(rel, doc) if not key.startswith("@") and ":" not in key}
             - self.ob2_terms
         )
         if unknown:
@@ -308,7 +313,7 @@ class _Checker:
     def _check_json_ld(self, rel: str, doc: dict[str, Any]) -> None:
         # Expansion costs milliseconds per document; documents with the same keys and types
         # expand the same way, so one of each shape is enough (10,000 assertions: a handful).
-        shape = json.dumps([doc.get("@context"), sorted(_shape(doc, ""))])
+        shape = self._shape_of(rel, doc)
         if shape in self.shapes_checked:
             return
         self.shapes_checked.add(shape)
@@ -319,6 +324,27 @@ class _Checker:
             jsonld.check_no_dropped_terms(doc)
         except Exception as exc:  # noqa: BLE001 - any processor failure is a finding
             self.report.add(rel, f"not well-formed JSON-LD: {exc}")
+
+    def _shape_of(self, rel: str, doc: Any) -> str:
+        """The document's shape: its context and every path of keys in it, with the types.
+
+        Thousands of assertions share a handful of shapes, and what the checks above look at
+        (the keys used, the JSON-LD expansion) is the same for every document of a shape, so
+        each is worked out once per shape. Keys are escaped in the paths (see `_segment`), so
+        two documents of one shape use exactly the same keys.
+        """
+        shape = self.doc_shapes.get(rel)
+        if shape is None:
+            context = doc.get("@context") if isinstance(doc, dict) else None
+            shape = self.doc_shapes[rel] = json.dumps([context, sorted(_shape(doc, ""))])
+        return shape
+
+    def _keys_of(self, rel: str, doc: Any) -> frozenset[str]:
+        shape = self._shape_of(rel, doc)
+        keys = self.shape_keys.get(shape)
+        if keys is None:
+            keys = self.shape_keys[shape] = frozenset(_keys(doc))
+        return keys
 
     # -- revocations and assertions ------------------------------------------------------------
     def _revocation_list(self) -> set[str]:
@@ -541,14 +567,22 @@ def _keys(node: Any) -> Iterator[str]:
             yield from _keys(item)
 
 
+def _segment(key: str) -> str:
+    """A key as one unambiguous path segment: `/` and `=` (and the escape) are escaped."""
+    if "~" in key or "/" in key or "=" in key:
+        return key.replace("~", "~0").replace("/", "~1").replace("=", "~2")
+    return key
+
+
 def _shape(node: Any, path: str) -> set[str]:
     found: set[str] = set()
     if isinstance(node, dict):
         for key, value in node.items():
-            found.add(f"{path}/{key}")
+            here = f"{path}/{_segment(key)}"
+            found.add(here)
             if key in ("type", "@type"):
-                found.add(f"{path}/{key}={json.dumps(value)}")
-            found |= _shape(value, f"{path}/{key}")
+                found.add(f"{here}={json.dumps(value)}")
+            found |= _shape(value, here)
     elif isinstance(node, list):
         for item in node:
             found |= _shape(item, path)

@@ -206,6 +206,20 @@ def test_private_key_material(tree: Path, plant: Callable[[Path], object]) -> No
     assert "key" in problems[0]
 
 
+def test_documents_whose_key_paths_read_alike_are_checked_apart(tree: Path) -> None:
+    # The keys of a document are worked out once per shape (paths of keys): without escaping,
+    # {"p/privateKeyMultibase": 1, "p": 2} and {"p": {"privateKeyMultibase": ...}} would both
+    # read /p and /p/privateKeyMultibase, and the second would pass for the first.
+    (tree / "a.json").write_text(json.dumps({"p/privateKeyMultibase": 1, "p": 2}))
+    (tree / "b.json").write_text(json.dumps({"p": {"privateKeyMultibase": "z3u2"}}))
+    (tree / "c.json").write_text(json.dumps({'type="x"': 1, "type": "y"}))
+    (tree / "d.json").write_text(json.dumps({"type": "x", "kty": "OKP", "d": "BB"}))
+    assert problems_of(tree) == [
+        "b.json: contains private key material at /p/privateKeyMultibase",
+        "d.json: contains private key material at / (JWK 'd')",
+    ]
+
+
 def test_revoked_assertion_must_be_listed_and_unbaked(tree: Path) -> None:
     path, doc = first_assertion(tree)
     revoked = {k: doc[k] for k in ("@context", "type", "id")}
