@@ -317,6 +317,52 @@ def unbake_svg(svg: bytes, *, element: SvgElement | None = None) -> tuple[str | 
     return None, None
 
 
+class SvgReader:
+    """Reads the baked element of many SVGs, parsing each distinct image around it only once.
+
+    A build bakes every award of a badge into the same image, so checking thousands of baked
+    SVGs reparses the same few images over and over. Here an SVG is cut into its first baked
+    element and the rest (its skeleton). The first time a skeleton is seen the whole SVG is
+    parsed; once that parse has found the element exactly where the cut is, any other
+    well-formed element at that place in that skeleton makes a well-formed SVG too, so for the
+    next SVGs with that skeleton only their element is parsed. Anything else (an element that
+    declares namespaces, does not parse alone, or is not where the scan expects it) gets the
+    full parse, so the answers and errors are always those of `unbake_svg`.
+    """
+
+    _MAX_SKELETONS = 256  # distinct images kept; beyond that, every SVG is parsed in full
+
+    def __init__(self) -> None:
+        self._skeletons: set[tuple[bytes, int]] = set()
+
+    def unbake(self, svg: bytes, element: SvgElement) -> tuple[str | None, str | None]:
+        """(verify URL, payload) of the first baked `element`, as `unbake_svg` gives it."""
+        start = svg.find(b"<openbadges:" + element.encode())
+        close = b"</openbadges:" + element.encode() + b">"
+        end = svg.find(close, start) + len(close) if start >= 0 else -1
+        piece = svg[start:end] if start >= 0 and end > start else b""
+        key = (svg[:start] + svg[end:], start) if piece and b"xmlns" not in piece else None
+        if key is not None and key in self._skeletons:
+            wrapped = b'<svg xmlns:openbadges="' + OB_NS.encode() + b'">' + piece + b"</svg>"
+            try:
+                scan = _SvgScan(wrapped)
+            except BakingError:
+                scan = None
+            if scan is not None and scan.baked and scan.baked[0][0] == element:
+                _kind, _start, _end, verify, text = scan.baked[0]
+                return verify, text or None
+        for kind, found_start, found_end, verify, text in _SvgScan(svg).baked:
+            if kind == element:
+                if (
+                    key is not None
+                    and (found_start, found_end) == (start, end)
+                    and len(self._skeletons) < self._MAX_SKELETONS
+                ):
+                    self._skeletons.add(key)
+                return verify, text or None
+        return None, None
+
+
 _SVG_ELEMENT_FOR_KEYWORD: dict[str, SvgElement] = {
     "openbadges": "assertion",
     "openbadgecredential": "credential",

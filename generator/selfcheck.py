@@ -20,7 +20,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
 
 from generator import urls
-from generator.baking import BakingError, unbake, unbake_svg
+from generator.baking import BakingError, SvgReader, unbake
 from generator.dates import read_ob_datetime
 from generator.images import sniff
 from generator.jws import verify_rs256
@@ -138,6 +138,7 @@ class _Checker:
         # Per document its shape (see `_shape_of`); per shape the keys its documents use.
         self.doc_shapes: dict[str, str] = {}
         self.shape_keys: dict[str, frozenset[str]] = {}
+        self.svg = SvgReader()
 
     # -- driver ----------------------------------------------------------------------------
     def run(self) -> None:
@@ -488,7 +489,7 @@ class _Checker:
         verify: str | None = None
         try:
             if sniff(data) == "svg":  # one parse gives both the payload and the verify URL
-                verify, text = unbake_svg(data, element="assertion")
+                verify, text = self.svg.unbake(data, "assertion")
                 payload = text if text is not None else verify
             else:
                 payload = unbake(data)

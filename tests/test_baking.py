@@ -18,6 +18,7 @@ from PIL import Image, PngImagePlugin
 from generator.baking import (
     BakingError,
     PngTemplate,
+    SvgReader,
     SvgTemplate,
     bake_png,
     bake_svg,
@@ -322,6 +323,63 @@ def test_svg_round_trip_property(payload: str, verify: str | None) -> None:
     baked = SvgTemplate(DECLARED_SVG).bake(keyword="assertion", verify=verify, payload=payload)
     assert unbake_svg(baked) == (verify, payload or None)
     assert baked_element(baked).text == (payload or None)
+
+
+def _reader_answer(reader: SvgReader, svg: bytes) -> object:
+    try:
+        return reader.unbake(svg, "assertion")
+    except BakingError as exc:
+        return ("error", str(exc))
+
+
+def _full_answer(svg: bytes) -> object:
+    try:
+        return unbake_svg(svg, element="assertion")
+    except BakingError as exc:
+        return ("error", str(exc))
+
+
+def test_svg_reader_answers_as_a_full_parse_in_a_known_image() -> None:
+    reader = SvgReader()
+    good = bake_svg(DECLARED_SVG, keyword="assertion", verify=URL, payload='{"n": 1}')
+    assert reader.unbake(good, "assertion") == (URL, '{"n": 1}')
+    cut = good.index(b"<openbadges:")
+    end = good.index(b"</openbadges:assertion>") + len(b"</openbadges:assertion>")
+    # Other elements in the same place of the same image: what a full parse says, each time.
+    variants = [
+        b'<openbadges:assertion verify="' + URL.encode() + b'"><![CDATA[{"n": 2}]]>'
+        b"</openbadges:assertion>",
+        b'<openbadges:assertion verify="a&amp;b">text &lt; &#233;</openbadges:assertion>',
+        b'<openbadges:assertion verify="u"><![CDATA[unclosed</openbadges:assertion>',
+        b'<openbadges:assertion verify="u"><b></openbadges:assertion>',
+        b'<openbadges:assertion verify="u"><x:y/></openbadges:assertion>',
+        b'<openbadges:assertion verify="u">&nbsp;</openbadges:assertion>',
+        b'<openbadges:assertion xmlns:openbadges="http://example.org/other" verify="u">'
+        b"x</openbadges:assertion>",
+        b'<openbadges:assertionX verify="u">x</openbadges:assertion>',
+        b'<openbadges:assertion verify="u"/><openbadges:assertion>y</openbadges:assertion>',
+        b'<openbadges:assertion verify="u">a</openbadges:assertion></svg><svg>',
+    ]
+    for piece in variants:
+        svg = good[:cut] + piece + good[end:]
+        assert _reader_answer(reader, svg) == _full_answer(svg), piece
+    assert _reader_answer(reader, good) == (URL, '{"n": 1}')
+    assert len(reader._skeletons) == 1  # the image was parsed in full once, then reused
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    bakes=st.lists(
+        st.tuples(st.sampled_from([PLAIN_SVG, DECLARED_SVG, WITH_NAMESPACE]), _xml_text),
+        min_size=1,
+        max_size=6,
+    )
+)
+def test_svg_reader_property(bakes: list[tuple[bytes, str]]) -> None:
+    reader = SvgReader()
+    for source, payload in bakes:
+        baked = bake_svg(source, keyword="assertion", verify=URL, payload=payload)
+        assert reader.unbake(baked, "assertion") == unbake_svg(baked, element="assertion")
 
 
 @settings(max_examples=100, deadline=None)
