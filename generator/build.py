@@ -15,7 +15,7 @@ from generator.errors import InsigneError, Problem
 from generator.keys import default_key_dir
 from generator.manifest import Manifest, inputs_digest
 from generator.model import SiteModel
-from generator.parallel import Latch, run_pair
+from generator.parallel import Latch, SharedChunks, run_pair
 from generator.parallel import available as parallel_available
 from generator.progress import AwardProgressWriter
 from generator.theme import Theme
@@ -87,7 +87,7 @@ def build(options: BuildOptions) -> BuildResult:
     # import (pyld, cryptography, Markdown) than that whole rebuild takes.
     from generator.keys import ED25519
     from generator.pages import write_pages
-    from generator.publish_ob2 import BakedImages, write_ob2
+    from generator.publish_ob2 import BakedImages, HostedAssertions, hosted_awards, write_ob2
     from generator.publish_ob3 import write_ob3
     from generator.selfcheck import check_tree
     from generator.signing import Signer
@@ -96,26 +96,38 @@ def build(options: BuildOptions) -> BuildResult:
     # Award pages link to the 3.0 credential exactly when write_ob3 publishes one.
     model.credentials = signer.can_sign(ED25519)
     writer.begin(manifest)
-    # A first build on two cores checks the documents while the pages still render (the
-    # documents are the costly part of the check; see _verify_staged); the pages' process
-    # then checks the pages and links the spare tree (see OutputWriter.prelink_spare) while
-    # the documents' check goes on.
+    # On two cores, the documents of the hosted awards (two files each, most of the files
+    # of a site) are shared out in chunks: the documents' process takes them once its other
+    # documents are written, the pages' process once its pages are, so neither waits long
+    # for the other whichever is slower on this machine.
+    # A first build also links the spare tree (see OutputWriter.prelink_spare) before the
+    # swap: with the self-check, each process checks the files it wrote and the pages'
+    # process, which has less to check, then links the whole tree; without it, each process
+    # links its own files once written.
+    shared = SharedChunks(hosted_awards(model)) if parallel else None
     first_pair = parallel and writer.is_fresh()
     early_check = options.verify and first_pair
-    documents_written = Latch() if first_pair else None
+    documents_written = Latch() if early_check else None
     early: list[tuple[set[str], Report]] = []
+    parent_spare: list[set[str] | None] = []
     try:
 
         def documents() -> None:
             baker = BakedImages(model.badges)
-            write_ob2(model, writer, baker, signer)
+            write_ob2(model, writer, baker, signer, hosted=shared is None)
             if not write_ob3(model, writer, baker, signer):
                 notices.append(
                     "Open Badges 3.0 credentials are not published: the site has no Ed25519 key "
                     "(create the issuer's keys with: insigne keys new)"
                 )
+            if shared is not None:
+                hosted = HostedAssertions(model, writer, baker)
+                for chunk in shared:
+                    hosted.write(chunk)
             if documents_written is not None:
                 documents_written.set()
+            if first_pair and not options.verify:
+                parent_spare.append(writer.prelink_spare(writer.produced_paths()))
             if early_check:
                 mine = writer.produced_paths()
                 early.append((mine, check_tree(writer.staging, options.now, scope=mine)))
@@ -123,11 +135,17 @@ def build(options: BuildOptions) -> BuildResult:
         def pages() -> tuple[set[str], Report | None, set[str] | None] | None:
             before = writer.produced_paths()
             write_pages(model, theme, writer, now=options.now)
-            if documents_written is None:
+            if shared is not None:
+                hosted = HostedAssertions(model, writer, BakedImages(model.badges))
+                for chunk in shared:
+                    hosted.write(chunk)
+            if not first_pair:
                 return None
             mine = writer.produced_paths() - before
+            if documents_written is None:  # no self-check
+                return mine, None, writer.prelink_spare(mine)
             documents_written.wait()  # the whole tree is staged from here on
-            report = check_tree(writer.staging, options.now, scope=mine) if early_check else None
+            report = check_tree(writer.staging, options.now, scope=mine)
             return mine, report, writer.prelink_spare()
 
         if parallel:
@@ -137,8 +155,13 @@ def build(options: BuildOptions) -> BuildResult:
             finally:
                 if documents_written is not None:
                     documents_written.close()
+                if shared is not None:
+                    shared.close()
             if paired is not None:
                 pages_done, pages_report, spare = paired
+                if parent_spare:
+                    mine = parent_spare[0]
+                    spare = None if spare is None or mine is None else spare | mine
                 writer.adopt_spare(spare)
                 if pages_report is not None:
                     early.append((pages_done, pages_report))

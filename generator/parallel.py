@@ -19,11 +19,12 @@ import ctypes.util
 import os
 import pickle
 import signal
+import struct
 import sys
 import threading
 import traceback
-from collections.abc import Callable
-from typing import Any, TypeVar
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any, Generic, TypeVar
 
 from generator.writer import OutputWriter
 
@@ -107,6 +108,51 @@ def run_pair(
     report, result = value
     writer.fork_merge(report)
     return result  # type: ignore[no-any-return]
+
+
+class SharedChunks(Generic[T]):
+    """Chunks of one list of work, taken by whichever side of `run_pair` is free first.
+
+    Made before the fork, so both sides hold the same list. A pipe holds one number per
+    chunk; each side reads a number at a time (a pipe read of a few bytes is atomic, so no
+    chunk is taken twice) until none is left. The pipe's buffer (64 KiB on Linux) must hold
+    every number: chunks grow with the work so that there are never more than 4,000.
+    """
+
+    _MAX_CHUNKS = 4000
+    _NUMBER = struct.Struct("<I")
+
+    def __init__(self, items: Sequence[T], size: int = 64) -> None:
+        self.items = items
+        self.size = max(size, -(-len(items) // self._MAX_CHUNKS))
+        self._read, write = os.pipe()
+        os.set_blocking(self._read, False)
+        count = -(-len(items) // self.size)
+        view = memoryview(b"".join(self._NUMBER.pack(i) for i in range(count)))
+        try:
+            while view:
+                view = view[os.write(write, view) :]
+        finally:
+            os.close(write)  # a read then finds the end once every number is taken
+
+    def take(self) -> Sequence[T] | None:
+        """A chunk no one else has, or None when all are taken."""
+        try:
+            data = os.read(self._read, self._NUMBER.size)
+        except BlockingIOError:  # pragma: no cover - the write end is closed: reads end
+            return None
+        if len(data) < self._NUMBER.size:
+            return None
+        start = self._NUMBER.unpack(data)[0] * self.size
+        return self.items[start : start + self.size]
+
+    def __iter__(self) -> Iterator[Sequence[T]]:
+        while (chunk := self.take()) is not None:
+            yield chunk
+
+    def close(self) -> None:
+        with contextlib.suppress(OSError):
+            os.close(self._read)
 
 
 class Latch:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from functools import partial
 
 from generator import ob2, urls
@@ -49,7 +50,19 @@ class BakedImages:
         return template.bake(keyword="assertion", verify=assertion_url, payload=assertion_json)
 
 
-def write_ob2(model: SiteModel, writer: OutputWriter, baker: BakedImages, signer: Signer) -> None:
+def write_ob2(
+    model: SiteModel,
+    writer: OutputWriter,
+    baker: BakedImages,
+    signer: Signer,
+    *,
+    hosted: bool = True,
+) -> None:
+    """Publish the Open Badges 2.0 documents and baked images.
+
+    With `hosted=False` the documents of the hosted awards (most awards: see `hosted_awards`)
+    are left to `HostedAssertions`, which a build on two cores shares between its processes.
+    """
     site = model.site
     rsa_keys = signer.keys(RSA)
     key_urls = [urls.absolute(site.base_url, urls.key_json(k.id)) for k in rsa_keys]
@@ -63,7 +76,6 @@ def write_ob2(model: SiteModel, writer: OutputWriter, baker: BakedImages, signer
         writer.write(urls.badge_json(badge.slug), ob2.to_json_bytes(ob2.badge_class(site, badge)))
         writer.copy_file(urls.badge_image(badge.slug, badge.image_type), badge.image)
     revoked = []
-    keys = HostedKeys(site)
     for award in model.awards:
         badge = model.badges[award.badge]
         if award.revoked is not None:
@@ -71,16 +83,40 @@ def write_ob2(model: SiteModel, writer: OutputWriter, baker: BakedImages, signer
             # Same URL, minimal body; never offered as a baked image (or a JWS) again.
             document = ob2.revoked_assertion(site, award)
             writer.write(urls.assertion_json(award.id), ob2.to_json_bytes(document))
-            continue
-        if (badge.verification or site.verification) == "signed":
+        elif _is_signed(site, badge):
             _write_signed(site, badge, award, writer, baker, signer)
-            continue
-        # An unchanged award keeps its two files without being rendered again.
-        key = keys.hosted(badge, award)
-        writer.cached(
-            f"ob2:{award.id}", key, partial(_write_hosted, site, badge, award, writer, baker)
-        )
+    if hosted:
+        HostedAssertions(model, writer, baker).write(hosted_awards(model))
     writer.write(urls.REVOCATIONS_JSON, ob2.to_json_bytes(ob2.revocation_list(site, revoked)))
+
+
+def hosted_awards(model: SiteModel) -> list[Award]:
+    """The awards published as hosted assertions: neither revoked nor signed."""
+    site, badges = model.site, model.badges
+    return [a for a in model.awards if a.revoked is None and not _is_signed(site, badges[a.badge])]
+
+
+def _is_signed(site: Site, badge: Badge) -> bool:
+    return (badge.verification or site.verification) == "signed"
+
+
+class HostedAssertions:
+    """Writes hosted awards' assertions and baked images: pure, so either process can."""
+
+    def __init__(self, model: SiteModel, writer: OutputWriter, baker: BakedImages) -> None:
+        self._model = model
+        self._writer = writer
+        self._baker = baker
+        self._keys = HostedKeys(model.site)
+
+    def write(self, awards: Iterable[Award]) -> None:
+        site, badges, writer = self._model.site, self._model.badges, self._writer
+        for award in awards:
+            badge = badges[award.badge]
+            # An unchanged award keeps its two files without being rendered again.
+            key = self._keys.hosted(badge, award)
+            produce = partial(_write_hosted, site, badge, award, writer, self._baker)
+            writer.cached(f"ob2:{award.id}", key, produce)
 
 
 def _write_hosted(

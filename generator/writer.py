@@ -22,7 +22,7 @@ import ctypes
 import ctypes.util
 import os
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -84,12 +84,16 @@ def _link_tree(source: Path, dest: Path) -> tuple[set[str], set[str]]:
             (dest_root / name).mkdir(exist_ok=True)
             dirs.add(os.path.join(rel_root, name) if rel_root else name)
         for name in filenames:
-            try:
-                os.link(os.path.join(root, name), dest_root / name)
-            except OSError:  # a file system without hard links: copy instead
-                shutil.copy2(os.path.join(root, name), dest_root / name)
+            _link_file(os.path.join(root, name), dest_root / name)
             files.add(f"{rel_root}/{name}" if rel_root else name)
     return files, dirs
+
+
+def _link_file(source: str, dest: str | Path) -> None:
+    try:
+        os.link(source, dest)
+    except OSError:  # a file system without hard links: copy instead
+        shutil.copy2(source, dest)
 
 
 @dataclass
@@ -207,24 +211,34 @@ class OutputWriter:
         self._discard_prelinked()
 
     # -- the spare of a first build ----------------------------------------------------------
-    def prelink_spare(self) -> set[str] | None:
-        """Link the finished staging tree into the spare now, before the swap; return the files.
+    def prelink_spare(self, files: Iterable[str] | None = None) -> set[str] | None:
+        """Link staged files into the spare now, before the swap; return the files linked.
 
-        For a first build on two cores: the process that finishes its share first links the
-        spare while the other still checks, instead of `commit` linking it after the swap.
-        Only once no process writes into the staging tree any more; the parent hands the
-        result to `adopt_spare`, and `commit` keeps the spare only if it holds exactly the
-        files that go live.
+        For a first build on two cores: instead of `commit` linking the spare after the swap,
+        the processes link it while the build goes on, either one process all of the staging
+        tree once no process writes into it any more (`files` None), or each process the
+        files it wrote, as soon as it wrote them. The parent hands the union to
+        `adopt_spare`, and `commit` keeps the spare only if it holds exactly the files that go
+        live (a failure here returns None, and `commit` then links the spare itself).
         """
         if not self.is_fresh() or self.backup.exists():
             return None
         try:
-            self.spare_tmp.mkdir()
-            files, _dirs = _link_tree(self.staging, self.spare_tmp)
+            self.spare_tmp.mkdir(exist_ok=True)  # the other process may have made it
+            if files is None:
+                return _link_tree(self.staging, self.spare_tmp)[0]
+            linked: set[str] = set()
+            folders: set[str] = set()
+            for rel in files:
+                folder = os.path.dirname(rel)
+                if folder and folder not in folders:
+                    os.makedirs(f"{self.spare_tmp}/{folder}", exist_ok=True)
+                    folders.add(folder)
+                _link_file(f"{self.staging}/{rel}", f"{self.spare_tmp}/{rel}")
+                linked.add(rel)
+            return linked
         except OSError:
-            shutil.rmtree(self.spare_tmp, ignore_errors=True)
             return None
-        return files
 
     def adopt_spare(self, files: set[str] | None) -> None:
         self._prelinked = files
@@ -420,11 +434,7 @@ class OutputWriter:
                 os.unlink(target)
             if rel in files:
                 self._ensure_dir(rel)
-                source = f"{self.output_dir}/{rel}"
-                try:
-                    os.link(source, target)
-                except OSError:
-                    shutil.copy2(source, target)
+                _link_file(f"{self.output_dir}/{rel}", target)
         self._remove_empty_dirs(gone)
 
     def _make_spare(self) -> bool:

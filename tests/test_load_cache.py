@@ -207,8 +207,17 @@ def spare_mode(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) 
     return request.param
 
 
-def test_first_build_leaves_a_spare_equal_to_the_output(project: Path, spare_mode: str) -> None:
-    run(project)
+@pytest.mark.parametrize("verify", [False, True], ids=["no-verify", "verify"])
+def test_first_build_leaves_a_spare_equal_to_the_output(
+    project: Path, spare_mode: str, verify: bool
+) -> None:
+    # With the self-check, two processes link the spare in one go after checking; without
+    # it, each links its own files.
+    build(
+        BuildOptions(
+            content_dir=project / "content", output_dir=project / "output", now=NOW, verify=verify
+        )
+    )
     output, spare = project / "output", project / ".output.insigne-previous"
     assert spare.is_dir()
     assert not (project / ".output.insigne-spare").exists()
