@@ -21,6 +21,14 @@ and bytes written from the output tree's inodes before and after):
 The code measured is a snapshot of `generator/` and `themes/` copied into the work folder at
 start, so that edits made meanwhile in the working tree do not change what is measured.
 Results go to OUT/results.json and a Markdown table on stdout.
+
+Nothing big is deleted while measuring: outputs are moved aside (`set_aside`) and deleted when
+the run ends. On ext4 without a journal, as on this machine, creating a file skips every free
+inode of its group that was freed less than a minute ago (five when its inode table block is
+still dirty): `recently_deleted()` in the kernel's inode allocator, which perf shows taking
+most of a cold build's time right after a 30,000-file tree was deleted. A build measured after
+a deletion measures the deletion. Start a run when no large tree was deleted in the last few
+minutes.
 """
 
 from __future__ import annotations
@@ -157,10 +165,38 @@ def clean_output(site: Path) -> None:
         site / ".output.insigne-previous",
         site / ".output.insigne-staging",
     ):
-        if path.exists():
-            shutil.rmtree(path)
+        set_aside(path)
     for path in (site / ".output.insigne-manifest",):
         path.unlink(missing_ok=True)
+
+
+class _Trash:
+    """Where trees go instead of being deleted, until the run ends (see the module docstring)."""
+
+    def __init__(self) -> None:
+        self.root: Path | None = None
+        self.count = 0
+
+    def put(self, path: Path) -> None:
+        if not path.exists():
+            return
+        if self.root is None:
+            raise RuntimeError("set_aside before the trash folder was chosen")
+        self.root.mkdir(parents=True, exist_ok=True)
+        self.count += 1
+        path.rename(self.root / f"{self.count}-{path.name}")
+
+    def empty(self) -> None:
+        if self.root is not None and self.root.exists():
+            shutil.rmtree(self.root.parent)  # this run's trash and any a killed run left
+
+
+TRASH = _Trash()
+
+
+def set_aside(path: Path) -> None:
+    """Move a tree out of the way without deleting it (same file system: a rename)."""
+    TRASH.put(path)
 
 
 def add_award(site: Path, number: int) -> str:
@@ -266,8 +302,7 @@ def hugo_site(code: Path, site: Path, hugo_dir: Path) -> None:
     from generator.dates import ob_datetime
 
     model = load_model(site / "content").model
-    if hugo_dir.exists():
-        shutil.rmtree(hugo_dir)
+    set_aside(hugo_dir)
     # Config and templates equivalent to the default theme's award page and our assertion.
     shutil.copytree(HERE / "hugo", hugo_dir)
     awards = hugo_dir / "content" / "awards"
@@ -303,8 +338,7 @@ def measure_hugo(hugo_dir: Path) -> Measure | None:
     if hugo is None:
         return None
     out = hugo_dir / "public"
-    if out.exists():
-        shutil.rmtree(out)
+    set_aside(out)
     cmd = [hugo, "--quiet", "--source", str(hugo_dir), "--destination", str(out)]
     m = measured("hugo (HTML + JSON per award): cold", cmd, dict(os.environ), out)
     m.note = subprocess.run([hugo, "version"], capture_output=True, text=True).stdout.strip()
@@ -473,6 +507,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     work = args.out.resolve()
     work.mkdir(parents=True, exist_ok=True)
+    TRASH.root = work / "trash" / datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
     code = snapshot_code(work)
     commit = subprocess.run(
         ["git", "-C", str(REPO), "describe", "--always", "--dirty"], capture_output=True, text=True
@@ -510,6 +545,7 @@ def main(argv: list[str] | None = None) -> int:
             m.pop("written", None)
         results["sizes"][str(n)] = block
         (work / "results.json").write_text(json.dumps(results, indent=2, ensure_ascii=False))
+    TRASH.empty()  # measuring is over: deleting now slows nothing measured
     print(table(results))
     print(
         json.dumps(
