@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from generator.content import load_model
 from generator.errors import InsigneError, Problem
 from generator.keys import default_key_dir
-from generator.manifest import Manifest, inputs_digest
+from generator.manifest import Manifest, compiled_templates_dir, inputs_digest
 from generator.model import SiteModel
 from generator.parallel import Latch, SharedChunks, run_pair
 from generator.parallel import available as parallel_available
@@ -86,13 +86,15 @@ def build(options: BuildOptions) -> BuildResult:
     # Imported here: a no-change rebuild (above) needs none of them, and they take longer to
     # import (pyld, cryptography, Markdown) than that whole rebuild takes.
     from generator.keys import ED25519
-    from generator.pages import write_pages
+    from generator.pages import render_criteria, write_pages
     from generator.publish_ob2 import BakedImages, HostedAssertions, hosted_awards, write_ob2
     from generator.publish_ob3 import write_ob3
     from generator.selfcheck import check_tree
     from generator.signing import Signer
 
     signer = Signer.for_site(model.site, options.locked)
+    theme.keep_compiled(compiled_templates_dir(options.output_dir))
+    criteria, manifest.criteria = render_criteria(model, theme, manifest.criteria)
     # Award pages link to the 3.0 credential exactly when write_ob3 publishes one.
     model.credentials = signer.can_sign(ED25519)
     writer.begin(manifest)
@@ -134,7 +136,7 @@ def build(options: BuildOptions) -> BuildResult:
 
         def pages() -> tuple[set[str], Report | None, set[str] | None] | None:
             before = writer.produced_paths()
-            write_pages(model, theme, writer, now=options.now)
+            write_pages(model, theme, writer, now=options.now, criteria=criteria)
             if shared is not None:
                 hosted = HostedAssertions(model, writer, BakedImages(model.badges))
                 for chunk in shared:

@@ -14,6 +14,7 @@ What it records:
   previous build (see `writer.py`), so staging the next build costs O(changes), not O(files).
 - `site`: the loaded `Site` and badges, by digest of every content file they can read (all of
   `content/` but the award files, the ledger and the signatures), the code and the options.
+- `criteria`: the badges' criteria rendered to HTML, by digest of their Markdown and the code.
 - `award_files`: each award file's parsed `AwardSpec`s (with their cached key and fingerprint),
   by digest of its bytes and of what its parsing depends on; unchanged files are not parsed
   again. Each file's specs are pickled on their own: a build unpickles them when it reads the
@@ -49,6 +50,12 @@ def manifest_path(output_dir: Path) -> Path:
     return output_dir.parent / f".{output_dir.name}.insigne-manifest"
 
 
+def compiled_templates_dir(output_dir: Path) -> Path:
+    """Where the build keeps compiled templates (see `Theme.keep_compiled`), beside the output."""
+    output_dir = output_dir.resolve()
+    return output_dir.parent / f".{output_dir.name}.insigne-templates"
+
+
 def output_identity(output_dir: Path) -> tuple[int, int, int] | None:
     """Which output folder this is: a new build swaps in a new folder, so its inode changes."""
     try:
@@ -80,6 +87,9 @@ class Manifest:
     # (digest of what they are loaded from, the site and its badges pickled); see site_inputs.
     site: tuple[str, bytes] | None = None
     new_site: tuple[str, bytes] | None = None
+    # Badges' criteria as HTML, by digest of the code, the Markdown library and the text
+    # (see pages.render_criteria); the build replaces it with what it used.
+    criteria: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def load(cls, output_dir: Path) -> Manifest:
@@ -94,7 +104,12 @@ class Manifest:
             return empty
         if not isinstance(data, dict) or data.get("version") != FORMAT_VERSION:
             return empty
-        manifest = cls(path, award_files=data.get("award_files", {}), site=data.get("site"))
+        manifest = cls(
+            path,
+            award_files=data.get("award_files", {}),
+            site=data.get("site"),
+            criteria=data.get("criteria", {}),
+        )
         if data.get("output_id") is not None and data["output_id"] == output_identity(
             output_dir.resolve()
         ):
@@ -125,6 +140,7 @@ class Manifest:
             "verified": self.verified,
             "proofs": self.proofs,
             "site": self.new_site,
+            "criteria": self.criteria,
             "award_files": {
                 rel: (key, specs if isinstance(specs, bytes) else _pickle_specs(specs))
                 for rel, (key, specs) in self.new_award_files.items()

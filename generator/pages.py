@@ -10,12 +10,14 @@ Markdown only when the award has a narrative.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import partial
 from typing import Any
 from urllib.parse import quote, urlencode
+
+import markdown
 
 from generator import urls
 from generator.i18n import Catalogue
@@ -311,10 +313,40 @@ def _award_page(
     render.writer.write(language.prefix + view["page"], html.encode("utf-8"))
 
 
+def render_criteria(
+    model: SiteModel, theme: Theme, known: Mapping[str, str] | None = None
+) -> tuple[dict[str, str], dict[str, str]]:
+    """Every badge's criteria as HTML in every language of the site, by their Markdown.
+
+    `known` is the last build's cache (from the manifest, by digest of the code, the Markdown
+    library and the text); returns the criteria and the cache to keep. Called before the
+    pages' process forks, so that a build renders only the criteria that changed.
+    """
+    salt = digest_text(code_digest(), markdown.__version__)
+    criteria: dict[str, str] = {}
+    cache: dict[str, str] = {}
+    for language in site_languages(model.site, theme):
+        for badge in model.badges.values():
+            text = badge.text(language.code).criteria_md
+            if text in criteria:
+                continue
+            key = digest_text(salt, text)
+            html = (known or {}).get(key)
+            criteria[text] = cache[key] = html if html is not None else render_markdown(text)
+    return criteria, cache
+
+
 def write_pages(
-    model: SiteModel, theme: Theme, writer: OutputWriter, now: datetime | None = None
+    model: SiteModel,
+    theme: Theme,
+    writer: OutputWriter,
+    now: datetime | None = None,
+    criteria: Mapping[str, str] | None = None,
 ) -> None:
-    """Write every page. `now` decides which awards show as expired (the build's clock)."""
+    """Write every page. `now` decides which awards show as expired (the build's clock).
+
+    `criteria`: the badges' criteria as HTML by their Markdown (see `render_criteria`).
+    """
     site = model.site
     now = now or datetime.now(UTC)
     languages = site_languages(site, theme)
@@ -346,7 +378,7 @@ def write_pages(
             base = bases[award.id] = award_base(site, award, badge, now, model.credentials)
         return base
 
-    criteria_cache: dict[str, str] = {}
+    criteria_cache: dict[str, str] = dict(criteria or {})
 
     def criteria_html(markdown_text: str) -> str:
         html = criteria_cache.get(markdown_text)
@@ -368,13 +400,18 @@ def write_pages(
         views = list(badges.values())
         render.page(language, urls.home_page(), "index.html", "home", badges=views)
         render.page(language, urls.issuer_page(), "issuer.html", "issuer", badges=views)
-        for view in views:
-            render.page(language, view["page"], "badge.html", "badge", badge=view)
-        linkedin = {slug: linkedin_prefix(site, view["name"]) for slug, view in badges.items()}
-        # An award page is made from its base, its badge's view, the theme, the site and the
-        # language: with all of those unchanged, the last build's page is kept unrendered.
+        # A badge's page is made from its view, the theme, the site and the language; an
+        # award page from those and the award's base: with all of those unchanged, the last
+        # build's page is kept unrendered.
         page_key = digest_text(theme_key, repr(site), language.code)
         badge_keys = {slug: digest_text(page_key, repr(v)) for slug, v in badges.items()}
+        for slug, view in badges.items():
+            writer.cached(
+                f"badge:{language.code}:{slug}",
+                badge_keys[slug],
+                partial(render.page, language, view["page"], "badge.html", "badge", badge=view),
+            )
+        linkedin = {slug: linkedin_prefix(site, view["name"]) for slug, view in badges.items()}
         award_pages = {slug: render.award_pages(language, view) for slug, view in badges.items()}
         for award in model.awards:
             key = digest_text(badge_keys[award.badge], award_keys[award.id])

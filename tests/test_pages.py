@@ -336,6 +336,41 @@ def test_project_theme_overrides_single_templates_static_files_and_strings(
     assert "Badges" in parse_page(read(output, "en/index.html")).text  # English untouched
 
 
+def test_compiled_templates_kept_between_builds_follow_strings_and_sources(
+    tmp_path: Path,
+) -> None:
+    # Strings are compiled into a language's templates: a cached compilation must not outlive
+    # a change to them, nor to a template's source.
+    root = make_project(tmp_path)
+    theme = root / "themes" / "default"
+    (theme / "locales").mkdir(parents=True)
+    (theme / "templates").mkdir()
+    strings = theme / "locales" / "fr.json"
+    strings.write_text('{"not_found_title": "Perdu"}', "utf-8")
+    output = build_project(root)
+    assert "<h1>Perdu</h1>" in read(output, "404.html")
+    cache = root / ".output.insigne-templates"
+    assert sorted(p.suffix for p in cache.iterdir()) and all(
+        p.suffix == ".jinja" for p in cache.iterdir()
+    )
+    compiled = {p.name for p in cache.iterdir()}
+
+    strings.write_text('{"not_found_title": "Égaré"}', "utf-8")
+    output = build_project(root)
+    assert "<h1>Égaré</h1>" in read(output, "404.html")
+    template = theme / "templates" / "404.html"
+    template.write_text(
+        (repo_root() / "themes" / "default" / "templates" / "404.html")
+        .read_text("utf-8")
+        .replace("<h1>", '<h1 class="lost">'),
+        "utf-8",
+    )
+    output = build_project(root)
+    assert '<h1 class="lost">Égaré</h1>' in read(output, "404.html")
+    # Unchanged templates came from the cache: their compiled files are the first build's.
+    assert compiled & {p.name for p in cache.iterdir()}
+
+
 def test_pages_have_landmarks_ordered_headings_and_alt_text(example: tuple[Path, Path]) -> None:
     _, output = example
     for page in output.rglob("*.html"):
