@@ -86,7 +86,8 @@ def check_tree(
     With `changed` (the paths written or removed since a tree that passed this same check),
     only those files are checked in full, against the rest of the tree; the others keep their
     verdict. A change to what other files are checked against (the issuer, the revocation
-    list, a BadgeClass, a key, any removal) makes it a full check. Without `changed`, every file.
+    list, a key, a badge's JSON that is no longer a BadgeClass, any removal) makes it a full
+    check. Without `changed`, every file.
 
     With `scope`, only the files it names are checked (against the whole tree): two calls whose
     scopes cover the tree check it all, as the build does on two cores (see generator/build.py).
@@ -152,7 +153,8 @@ class _Checker:
         self.report.files = len(files)
         changed = self.changed
         if changed is not None and any(
-            rel not in self.all_files or _is_shared(rel) for rel in changed
+            rel not in self.all_files or (_is_shared(rel) and not self._still_a_badge(rel))
+            for rel in changed
         ):
             changed = self.changed = None
         self.report.incremental = changed is not None
@@ -173,6 +175,19 @@ class _Checker:
         self._assertions(revoked_listed, scope_docs)
         self._baked_orphans(scope)
         self.report.shapes = self.shapes_checked
+
+    def _still_a_badge(self, rel: str) -> bool:
+        """A changed BadgeClass that is still one at its URL: its assertions need no new check.
+
+        What an assertion's check takes from its badge is that the badge resolves to a
+        BadgeClass whose issuer resolves to the Issuer; the changed BadgeClass is checked for
+        exactly that itself (`_check_document`), so editing a badge's text does not make the
+        check of every award a full one.
+        """
+        if not (rel.startswith("badges/") and rel.endswith(".json")):
+            return False
+        doc = self._doc(rel)
+        return isinstance(doc, dict) and doc.get("type") == "BadgeClass"
 
     def _raw(self, rel: str) -> bytes:
         """A file's bytes, read on first use (files outside the scope are looked up only)."""

@@ -358,6 +358,32 @@ def test_incremental_check_turns_full_when_a_shared_document_changes(tree: Path)
     assert "issuer.key: a key file is published (private keys must never be)" in report.problems
 
 
+def test_changed_badge_class_keeps_the_check_incremental_while_it_is_one(tree: Path) -> None:
+    assertion, doc = first_assertion(tree)
+    badge_rel = "badges/" + doc["badge"].rsplit("/", 1)[-1]
+    badge_path = tree / badge_rel
+    badge = json.loads(badge_path.read_text("utf-8"))
+    badge["description"] = "Une autre description."
+    badge_path.write_text(json.dumps(badge, indent=2), "utf-8")
+    report = check_tree(tree, changed={badge_rel})
+    assert report.incremental and report.ok, report.problems
+    # The BadgeClass itself is checked: an issuer that no longer resolves is found...
+    badge["issuer"] = "https://elsewhere.example.org/issuer.json"
+    badge_path.write_text(json.dumps(badge, indent=2), "utf-8")
+    report = check_tree(tree, changed={badge_rel})
+    assert any(p.startswith(f"{badge_rel}: issuer ") for p in report.problems), report.problems
+    # ...and a badge JSON that is no longer a BadgeClass makes every assertion's check run.
+    badge["issuer"] = json.loads((tree / "issuer.json").read_text("utf-8"))["id"]
+    badge["type"] = "Profile"
+    badge_path.write_text(json.dumps(badge, indent=2), "utf-8")
+    report = check_tree(tree, changed={badge_rel})
+    assert not report.incremental
+    rel = assertion.relative_to(tree).as_posix()
+    assert any(
+        p.startswith(f"{rel}: badge ") and "is not a BadgeClass" in p for p in report.problems
+    )
+
+
 def test_build_checks_a_new_award_incrementally_and_refuses_its_defect(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
