@@ -24,11 +24,11 @@ Results go to OUT/results.json and a Markdown table on stdout.
 
 Nothing big is deleted while measuring: outputs are moved aside (`set_aside`) and deleted when
 the run ends. On ext4 without a journal, as on this machine, creating a file skips every free
-inode of its group that was freed less than a minute ago (five when its inode table block is
+inode of its group that was freed less than a minute ago (six when its inode table block is
 still dirty): `recently_deleted()` in the kernel's inode allocator, which perf shows taking
 most of a cold build's time right after a 30,000-file tree was deleted. A build measured after
-a deletion measures the deletion. Start a run when no large tree was deleted in the last few
-minutes.
+a deletion measures the deletion. A run therefore starts by waiting until the last run's
+deletion is 400 s old; start it when nothing else deleted a large tree in that time.
 """
 
 from __future__ import annotations
@@ -189,9 +189,23 @@ class _Trash:
     def empty(self) -> None:
         if self.root is not None and self.root.exists():
             shutil.rmtree(self.root.parent)  # this run's trash and any a killed run left
+            (self.root.parent.parent / "trash-emptied").write_text(str(time.time()))
+
+    def wait_for_last_emptying(self) -> None:
+        """Let the inodes a previous run freed age out of the allocator's window first."""
+        stamp = self.root.parent.parent / "trash-emptied" if self.root is not None else None
+        if stamp is None or not stamp.exists():
+            return
+        left = float(stamp.read_text()) + TRASH_SETTLE_S - time.time()
+        if left > 0:
+            print(f"waiting {left:.0f} s: the last run deleted its outputs", file=sys.stderr)
+            time.sleep(left)
 
 
 TRASH = _Trash()
+# The allocator skips inodes freed less than 60 s ago, or 360 s while their inode table block is
+# dirty (fs/ext4/ialloc.c, RECENTCY_MIN and RECENTCY_DIRTY); a little more to be safe.
+TRASH_SETTLE_S = 400
 
 
 def set_aside(path: Path) -> None:
@@ -508,6 +522,7 @@ def main(argv: list[str] | None = None) -> int:
     work = args.out.resolve()
     work.mkdir(parents=True, exist_ok=True)
     TRASH.root = work / "trash" / datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
+    TRASH.wait_for_last_emptying()
     code = snapshot_code(work)
     commit = subprocess.run(
         ["git", "-C", str(REPO), "describe", "--always", "--dirty"], capture_output=True, text=True
