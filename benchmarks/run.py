@@ -6,9 +6,9 @@ For each size N it generates the synthetic association (`synth.py`) and measures
 subprocess (wall time, CPU time and peak RSS from wait4's rusage of that very process; files
 and bytes written from the output tree's inodes before and after):
 
-- insigne: cold build (empty output), no-change rebuild, add one award, add another one (the
-  steady state, where the spare staging tree exists), edit one badge's criteria; the default
-  build (which runs the self-check) and `--no-verify` (the build alone);
+- insigne: cold build (empty output), no-change rebuild, add one award, add another one four
+  times (the steady state, where the spare staging tree exists), edit one badge's criteria;
+  the default build (which runs the self-check) and `--no-verify` (the build alone);
 - Hugo (Debian package `hugo`): the same awards as one HTML page + one JSON file each, from
   templates equivalent to ours, cold;
 - then, up to 10,000 awards, `--repeat` more cold builds of each, Hugo and Insigne alternating,
@@ -52,6 +52,7 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 VALIDATOR_PYTHON = REPO / ".venv-validator" / "bin" / "python"
 BAKE_SAMPLE = 1000
+ADD_REPEATS = 4
 CANON_SAMPLE = 200
 
 sys.path.insert(0, str(HERE))
@@ -265,7 +266,10 @@ def measure_insigne(code: Path, work: Path, site: Path, n: int) -> list[Measure]
         )
         if n > 10_000:
             continue
-        for number, what in ((1, "add one award"), (2, "add another award")):
+        # The first addition follows a cold build; the next ones are the steady state, measured
+        # a few times since one small build is within this machine's noise.
+        for number in range(1, 2 + ADD_REPEATS):
+            what = "add one award" if number == 1 else f"add another award ({number})"
             add_award(site, number)
             m = measured(f"{label}: {what}", insigne(code, site, *flags), env, site / "output")
             m.note = describe_written(m, site)
