@@ -7,6 +7,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from itertools import chain
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -123,9 +124,7 @@ def build(options: BuildOptions) -> BuildResult:
                     "(create the issuer's keys with: insigne keys new)"
                 )
             if shared is not None:
-                hosted = HostedAssertions(model, writer, baker)
-                for chunk in shared:
-                    hosted.write(chunk)
+                HostedAssertions(model, writer, baker).write(chain.from_iterable(shared))
             if documents_written is not None:
                 documents_written.set()
             if first_pair and not options.verify:
@@ -138,9 +137,8 @@ def build(options: BuildOptions) -> BuildResult:
             before = writer.produced_paths()
             write_pages(model, theme, writer, now=options.now, criteria=criteria)
             if shared is not None:
-                hosted = HostedAssertions(model, writer, BakedImages(model.badges))
-                for chunk in shared:
-                    hosted.write(chunk)
+                baker = BakedImages(model.badges)
+                HostedAssertions(model, writer, baker).write(chain.from_iterable(shared))
             if not first_pair:
                 return None
             mine = writer.produced_paths() - before
