@@ -10,6 +10,7 @@ from __future__ import annotations
 import html
 import re
 import xml.etree.ElementTree as ET
+from functools import cache
 from urllib.parse import urlsplit
 
 import markdown
@@ -73,9 +74,14 @@ def _new_renderer() -> markdown.Markdown:
     )
 
 
-_renderer = _new_renderer()
+@cache
+def _renderer() -> markdown.Markdown:
+    # Made on first use: a rebuild whose criteria are all cached renders no Markdown, and
+    # making the renderer (loading its extensions) costs more than such a build's pages.
+    return _new_renderer()
 
 
 def render_markdown(text: str) -> str:
-    _renderer.reset()
-    return _renderer.convert(text)
+    renderer = _renderer()
+    renderer.reset()
+    return renderer.convert(text)
