@@ -255,7 +255,7 @@ def _verify_staged(
     previous = manifest.verified if manifest.describes_output else None
     if previous is not None and previous[0] == code_digest():
         changed = {*writer.stats.written_paths, *writer.stats.removed_paths}
-        report = check_tree(staging, now, changed, previous[1])
+        report = check_tree(staging, now, changed, previous[1], files=writer.produced_paths())
     elif early:
         report = Report()
         for _paths, part in early:

@@ -80,6 +80,7 @@ def check_tree(
     changed: Iterable[str] | None = None,
     known_shapes: Iterable[str] = (),
     scope: Collection[str] | None = None,
+    files: Collection[str] | None = None,
 ) -> Report:
     """Check the files under `root`; never raises for a bad tree, only reports.
 
@@ -91,8 +92,11 @@ def check_tree(
 
     With `scope`, only the files it names are checked (against the whole tree): two calls whose
     scopes cover the tree check it all, as the build does on two cores (see generator/build.py).
+
+    `files`: every file of the tree, when the caller knows them, instead of listing the tree
+    (the build does: its writer makes sure the tree holds exactly those before it goes live).
     """
-    checker = _Checker(root, now or datetime.now(UTC), changed, set(known_shapes), scope)
+    checker = _Checker(root, now or datetime.now(UTC), changed, set(known_shapes), scope, files)
     checker.run()
     return checker.report
 
@@ -122,9 +126,11 @@ class _Checker:
         changed: Iterable[str] | None,
         known_shapes: set[str],
         scope: Collection[str] | None,
+        files: Collection[str] | None = None,
     ) -> None:
         self.root = root
         self.scope = scope
+        self.known_files = files
         self.now = now
         self.report = Report()
         self.changed = None if changed is None else set(changed)
@@ -146,7 +152,7 @@ class _Checker:
         if not self.root.is_dir():
             self.report.add(str(self.root), "not a folder (build the site first)")
             return
-        files = sorted(self._files())
+        files = sorted(self._files() if self.known_files is None else self.known_files)
         self.all_files = set(files)
         if self.scope is not None:
             files = [rel for rel in files if rel in self.scope]
