@@ -9,14 +9,17 @@ the shipped one it replaces names it `default/<name>` (e.g. `{% extends "default
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import json
 import os
+import time
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Protocol
 
 import jinja2
+import jinja2.bccache
 from jinja2.ext import Extension
 from jinja2.lexer import Token, TokenStream
 
@@ -75,14 +78,30 @@ BUILTIN_THEMES = _builtin_themes()
 
 
 class _CompiledTemplates(jinja2.FileSystemBytecodeCache):
-    """Jinja2's file cache of compiled templates, with our salt in every key."""
+    """Jinja2's file cache of compiled templates, with our salt in every key.
+
+    A file used is touched, so that files no build has used for a while (an older Insigne,
+    strings since edited) can be told apart and removed (see `Theme.keep_compiled`).
+    """
+
+    PATTERN = "%s.jinja"
 
     def __init__(self, directory: Path, salt: str) -> None:
-        super().__init__(str(directory), "%s.jinja")
+        super().__init__(str(directory), self.PATTERN)
         self._salt = salt
 
     def get_cache_key(self, name: str, filename: str | None = None) -> str:
         return digest_text(self._salt, name, filename or "")
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        super().load_bytecode(bucket)
+        if bucket.code is not None:
+            with contextlib.suppress(OSError):
+                os.utime(self._get_cache_filename(bucket))
+
+
+# Compiled templates no build has used for this long are removed.
+_COMPILED_KEPT_S = 7 * 24 * 3600
 
 
 def theme_dirs(project_dir: Path, name: str) -> list[Path]:
@@ -155,6 +174,11 @@ class Theme:
         its strings, which `_ConstantStrings` compiles into them.
         """
         directory.mkdir(parents=True, exist_ok=True)
+        unused_since = time.time() - _COMPILED_KEPT_S
+        for entry in directory.glob(_CompiledTemplates.PATTERN % "*"):
+            with contextlib.suppress(OSError):
+                if entry.stat().st_mtime < unused_since:
+                    entry.unlink()
         self._compiled_dir = directory
         self.env.bytecode_cache = self._bytecode_cache(None)
 
