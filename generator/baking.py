@@ -339,8 +339,9 @@ class SvgReader:
         """(verify URL, payload) of the first baked `element`, as `unbake_svg` gives it."""
         start = svg.find(b"<openbadges:" + element.encode())
         close = b"</openbadges:" + element.encode() + b">"
-        end = svg.find(close, start) + len(close) if start >= 0 else -1
-        piece = svg[start:end] if start >= 0 and end > start else b""
+        closed_at = svg.find(close, start) if start >= 0 else -1
+        end = closed_at + len(close) if closed_at >= 0 else -1
+        piece = svg[start:end] if end >= 0 else b""
         key = (svg[:start] + svg[end:], start) if piece and b"xmlns" not in piece else None
         if key is not None and key in self._skeletons:
             wrapped = b'<svg xmlns:openbadges="' + OB_NS.encode() + b'">' + piece + b"</svg>"
