@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING
 from generator.content import load_model
 from generator.errors import InsigneError, Problem
 from generator.keys import default_key_dir
-from generator.manifest import Manifest, compiled_templates_dir, inputs_digest
-from generator.model import SiteModel
+from generator.manifest import HostedKeys, Manifest, compiled_templates_dir, inputs_digest
+from generator.model import Award, SiteModel
 from generator.parallel import Latch, SharedChunks, run_pair
 from generator.parallel import available as parallel_available
 from generator.progress import AwardProgressWriter
@@ -25,7 +25,8 @@ from generator.writer import OutputWriter, WriteStats
 if TYPE_CHECKING:
     from generator.selfcheck import Report
 
-# Below this, forking a second process for the pages costs more than it saves.
+# With fewer hosted awards' documents to make than this, forking a second process for the
+# pages costs more than it saves.
 PARALLEL_MIN_AWARDS = 2000
 
 
@@ -64,13 +65,6 @@ def build(options: BuildOptions) -> BuildResult:
     loaded = load_model(content_dir, options.base_url, options.now, options.locked, manifest)
     model = loaded.model
     theme = Theme(content_dir.parent, model.site.theme)
-    parallel = len(model.awards) >= PARALLEL_MIN_AWARDS and parallel_available()
-    progress = _SharedProgress(options.progress, parallel) if options.progress else None
-    writer = (
-        AwardProgressWriter(options.output_dir, model, progress)
-        if progress is not None
-        else OutputWriter(options.output_dir)
-    )
     notices = list(loaded.notices)
     inputs = _inputs_digest(options, content_dir, model, theme)
     if (
@@ -88,7 +82,13 @@ def build(options: BuildOptions) -> BuildResult:
     # import (pyld, cryptography, Markdown) than that whole rebuild takes.
     from generator.keys import ED25519
     from generator.pages import render_criteria, write_pages
-    from generator.publish_ob2 import BakedImages, HostedAssertions, hosted_awards, write_ob2
+    from generator.publish_ob2 import (
+        BakedImages,
+        HostedAssertions,
+        hosted_awards,
+        hosted_to_write,
+        write_ob2,
+    )
     from generator.publish_ob3 import write_ob3
     from generator.selfcheck import check_tree
     from generator.signing import Signer
@@ -98,6 +98,19 @@ def build(options: BuildOptions) -> BuildResult:
     criteria, manifest.criteria = render_criteria(model, theme, manifest.criteria)
     # Award pages link to the 3.0 credential exactly when write_ob3 publishes one.
     model.credentials = signer.can_sign(ED25519)
+    hosted = hosted_awards(model)
+    hosted_keys = HostedKeys(model.site)
+    parallel = _pays_to_fork(
+        manifest,
+        hosted,
+        lambda enough: hosted_to_write(model, manifest, hosted_keys, hosted, enough),
+    )
+    progress = _SharedProgress(options.progress, parallel) if options.progress else None
+    writer = (
+        AwardProgressWriter(options.output_dir, model, progress)
+        if progress is not None
+        else OutputWriter(options.output_dir)
+    )
     writer.begin(manifest)
     # On two cores, the documents of the hosted awards (two files each, most of the files
     # of a site) are shared out in chunks: the documents' process takes them once its other
@@ -107,7 +120,7 @@ def build(options: BuildOptions) -> BuildResult:
     # swap: with the self-check, each process checks the files it wrote and the pages'
     # process, which has less to check, then links the whole tree; without it, each process
     # links its own files once written.
-    shared = SharedChunks(hosted_awards(model)) if parallel else None
+    shared = SharedChunks(hosted) if parallel else None
     first_pair = parallel and writer.is_fresh()
     early_check = options.verify and first_pair
     documents_written = Latch() if early_check else None
@@ -115,16 +128,21 @@ def build(options: BuildOptions) -> BuildResult:
     parent_spare: list[set[str] | None] = []
     try:
 
+        def share_hosted(baker: BakedImages) -> None:
+            assert shared is not None
+            HostedAssertions(model, writer, baker, hosted_keys).write(chain.from_iterable(shared))
+
         def documents() -> None:
             baker = BakedImages(model.badges)
-            write_ob2(model, writer, baker, signer, hosted=shared is None)
+            write_ob2(model, writer, baker, signer, hosted=shared is None, keys=hosted_keys)
             if not write_ob3(model, writer, baker, signer):
                 notices.append(
                     "Open Badges 3.0 credentials are not published: the site has no Ed25519 key "
                     "(create the issuer's keys with: insigne keys new)"
                 )
             if shared is not None:
-                HostedAssertions(model, writer, baker).write(chain.from_iterable(shared))
+                share_hosted(baker)
+                HostedAssertions(model, writer, baker, hosted_keys).record_batches(hosted)
             if documents_written is not None:
                 documents_written.set()
             if first_pair and not options.verify:
@@ -137,8 +155,7 @@ def build(options: BuildOptions) -> BuildResult:
             before = writer.produced_paths()
             write_pages(model, theme, writer, now=options.now, criteria=criteria)
             if shared is not None:
-                baker = BakedImages(model.badges)
-                HostedAssertions(model, writer, baker).write(chain.from_iterable(shared))
+                share_hosted(BakedImages(model.badges))
             if not first_pair:
                 return None
             mine = writer.produced_paths() - before
@@ -196,6 +213,20 @@ def build(options: BuildOptions) -> BuildResult:
         writer.abort()
         raise
     return BuildResult(model, stats, time.perf_counter() - started, notices, ledger_updated)
+
+
+def _pays_to_fork(manifest: Manifest, hosted: list[Award], to_write: Callable[[int], int]) -> bool:
+    """Whether to render the pages in a forked child while the documents are written here.
+
+    The two processes share the hosted awards' documents (see SharedChunks), so the fork pays
+    only when many of those are to be made: pages alone would all be rendered by the child
+    while the parent waited. `to_write(enough)` counts those to make, up to `enough`.
+    """
+    if len(hosted) < PARALLEL_MIN_AWARDS or not parallel_available():
+        return False
+    if not manifest.describes_output:
+        return True  # all to make: not worth counting
+    return to_write(PARALLEL_MIN_AWARDS) >= PARALLEL_MIN_AWARDS
 
 
 class _SharedProgress:

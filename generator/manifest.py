@@ -128,6 +128,11 @@ class Manifest:
     def describes_output(self) -> bool:
         return self.output_id is not None
 
+    def made(self, group: str, key: str) -> bool:
+        """Whether the output this describes has `group`'s files made from inputs with `key`."""
+        previous = self.groups.get(group) if self.output_id is not None else None
+        return previous is not None and previous[0] == key
+
     def save(self, output_dir: Path) -> None:
         data = {
             "version": FORMAT_VERSION,
@@ -388,9 +393,22 @@ class HostedKeys:
     def __init__(self, site: Site) -> None:
         self._base = digest_text(code_digest(), repr(site))
         self._images: dict[str, str] = {}
+        # By award id: a build may ask before it forks (to decide whether to) and again after.
+        self._made: dict[str, str] = {}
 
     def hosted(self, badge: Badge, award: Award) -> str:
+        key = self._made.get(award.id)
+        if key is None:
+            key = digest_text(self._base, self._image(badge), award_fingerprint(award))
+            self._made[award.id] = key
+        return key
+
+    def batch(self, badge: Badge, awards: Iterable[Award]) -> str:
+        """One key for hosted awards of `badge`: equal only if each one's `hosted` key is."""
+        return digest_text(self._base, self._image(badge), *map(award_fingerprint, awards))
+
+    def _image(self, badge: Badge) -> str:
         image = self._images.get(badge.slug)
         if image is None:
             image = self._images[badge.slug] = badge_image_fingerprint(badge)
-        return digest_text(self._base, image, award_fingerprint(award))
+        return image

@@ -29,6 +29,9 @@ from generator.theme import Theme
 from generator.writer import OutputWriter
 
 LINKEDIN_ADD_URL = "https://www.linkedin.com/profile/add"
+# What the shipped award page (award.html, base.html) shows of its badge's view; a test reads
+# the templates to hold this list to them.
+AWARD_PAGE_BADGE_FIELDS = ("slug", "name", "description", "text_lang", "image", "image_url", "page")
 
 
 @dataclass(frozen=True)
@@ -205,8 +208,9 @@ class _PageRenderer:
         self.languages = languages
         self.issuer = issuer_view(site)
         self._templates: dict[tuple[str, str], Any] = {}
-        # A theme's own award page may do anything with the award's values: no stencils then.
-        self.stencils = theme.is_shipped("award.html", "base.html")
+        # What Insigne knows of the award page's use of its values holds only for its own page:
+        # a theme's own award page may do anything with them (no stencils then, see stencil.py).
+        self.shipped_award_page = theme.is_shipped("award.html", "base.html")
 
     def _template(self, name: str, language: Language) -> Any:
         key = (name, language.code)
@@ -270,7 +274,7 @@ class _PageRenderer:
         def render(variables: dict[str, Any]) -> str:
             return str(template.render(**shared, **variables))
 
-        return StencilSet(render, enabled=self.stencils)
+        return StencilSet(render, enabled=self.shipped_award_page)
 
     def not_found(self, language: Language) -> None:
         # Served for a missing URL at any depth: relative links would point nowhere.
@@ -358,15 +362,11 @@ def write_pages(
     awards_by_badge: dict[str, list[Award]] = {slug: [] for slug in model.badges}
     for award in model.awards:
         awards_by_badge[award.badge].append(award)
-    # What an award's page takes from the award: all its fields, whether it has expired by the
-    # build's clock, and whether credentials are published. Its base view is made only for the
-    # pages that are rendered (once for all languages).
+    # What an award's page takes from the award: all its fields and whether it has expired by
+    # the build's clock. Its base view is made only for the pages that are rendered (once for
+    # all languages).
     award_keys = {
-        a.id: digest_text(
-            award_fingerprint(a),
-            str(a.expires is not None and a.expires <= now),
-            str(model.credentials),
-        )
+        a.id: f"{award_fingerprint(a)}\0{a.expires is not None and a.expires <= now}"
         for a in model.awards
     }
     bases: dict[str, dict[str, Any]] = {}
@@ -403,8 +403,19 @@ def write_pages(
         # A badge's page is made from its view, the theme, the site and the language; an
         # award page from those and the award's base: with all of those unchanged, the last
         # build's page is kept unrendered.
-        page_key = digest_text(theme_key, repr(site), language.code)
+        page_key = digest_text(theme_key, repr(site), language.code, str(model.credentials))
         badge_keys = {slug: digest_text(page_key, repr(v)) for slug, v in badges.items()}
+        # A project's own award page may show anything of its badge; the shipped one shows
+        # only some of it, which neither a new award (the count, the earners) nor the criteria
+        # change: then those do not render the badge's award pages again.
+        award_badge_keys = (
+            {
+                slug: digest_text(page_key, repr([view[k] for k in AWARD_PAGE_BADGE_FIELDS]))
+                for slug, view in badges.items()
+            }
+            if render.shipped_award_page
+            else badge_keys
+        )
         for slug, view in badges.items():
             writer.cached(
                 f"badge:{language.code}:{slug}",
@@ -413,19 +424,27 @@ def write_pages(
             )
         linkedin = {slug: linkedin_prefix(site, view["name"]) for slug, view in badges.items()}
         award_pages = {slug: render.award_pages(language, view) for slug, view in badges.items()}
-        for award in model.awards:
-            key = digest_text(badge_keys[award.badge], award_keys[award.id])
-            writer.cached(
-                f"page:{language.code}:{award.id}",
-                key,
-                partial(
-                    _award_page,
-                    render,
-                    site,
-                    language,
-                    partial(base_of, award),
-                    linkedin[award.badge],
-                    award_pages[award.badge],
-                ),
-            )
+        for slug, awards in awards_by_badge.items():
+            # A badge's award pages are kept in one go when none of them changed.
+            badge_key = award_badge_keys[slug]
+            batch = f"pages:{language.code}:{slug}"
+            batch_key = digest_text(badge_key, *(award_keys[a.id] for a in awards))
+            groups = [f"page:{language.code}:{a.id}" for a in awards]
+            if writer.reuse_batch(batch, batch_key, groups):
+                continue
+            for award, group in zip(awards, groups, strict=True):
+                writer.cached(
+                    group,
+                    digest_text(badge_key, award_keys[award.id]),
+                    partial(
+                        _award_page,
+                        render,
+                        site,
+                        language,
+                        partial(base_of, award),
+                        linkedin[slug],
+                        award_pages[slug],
+                    ),
+                )
+            writer.record_batch(batch, batch_key)
     render.not_found(languages[0])

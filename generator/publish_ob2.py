@@ -8,7 +8,7 @@ from functools import partial
 from generator import ob2, urls
 from generator.baking import PngTemplate, SvgTemplate
 from generator.keys import RSA, PublicKey
-from generator.manifest import HostedKeys
+from generator.manifest import HostedKeys, Manifest
 from generator.model import Award, Badge, Site, SiteModel
 from generator.signing import Signer
 from generator.writer import OutputWriter
@@ -57,11 +57,13 @@ def write_ob2(
     signer: Signer,
     *,
     hosted: bool = True,
+    keys: HostedKeys | None = None,
 ) -> None:
     """Publish the Open Badges 2.0 documents and baked images.
 
     With `hosted=False` the documents of the hosted awards (most awards: see `hosted_awards`)
     are left to `HostedAssertions`, which a build on two cores shares between its processes.
+    `keys`: the hosted awards' cache keys, when the build has made some already.
     """
     site = model.site
     rsa_keys = signer.keys(RSA)
@@ -86,7 +88,7 @@ def write_ob2(
         elif _is_signed(site, badge):
             _write_signed(site, badge, award, writer, baker, signer)
     if hosted:
-        HostedAssertions(model, writer, baker).write(hosted_awards(model))
+        HostedAssertions(model, writer, baker, keys).write_by_badge(hosted_awards(model))
     writer.write(urls.REVOCATIONS_JSON, ob2.to_json_bytes(ob2.revocation_list(site, revoked)))
 
 
@@ -96,6 +98,34 @@ def hosted_awards(model: SiteModel) -> list[Award]:
     return [a for a in model.awards if a.revoked is None and not _is_signed(site, badges[a.badge])]
 
 
+def hosted_to_write(
+    model: SiteModel, manifest: Manifest, keys: HostedKeys, awards: Iterable[Award], enough: int
+) -> int:
+    """How many of the hosted `awards` the last build's output cannot supply, counted up to
+    `enough` (see `OutputWriter.reuse` and `reuse_batch`)."""
+    count = 0
+    for badge, run in _by_badge(model, awards):
+        if manifest.made(_batch(badge), keys.batch(badge, run)):
+            continue
+        for award in run:
+            if not manifest.made(f"ob2:{award.id}", keys.hosted(badge, award)):
+                count += 1
+                if count >= enough:
+                    return count
+    return count
+
+
+def _by_badge(model: SiteModel, awards: Iterable[Award]) -> list[tuple[Badge, list[Award]]]:
+    runs: dict[str, list[Award]] = {}
+    for award in awards:
+        runs.setdefault(award.badge, []).append(award)
+    return [(model.badges[slug], run) for slug, run in runs.items()]
+
+
+def _batch(badge: Badge) -> str:
+    return f"ob2-badge:{badge.slug}"
+
+
 def _is_signed(site: Site, badge: Badge) -> bool:
     return (badge.verification or site.verification) == "signed"
 
@@ -103,11 +133,31 @@ def _is_signed(site: Site, badge: Badge) -> bool:
 class HostedAssertions:
     """Writes hosted awards' assertions and baked images: pure, so either process can."""
 
-    def __init__(self, model: SiteModel, writer: OutputWriter, baker: BakedImages) -> None:
+    def __init__(
+        self,
+        model: SiteModel,
+        writer: OutputWriter,
+        baker: BakedImages,
+        keys: HostedKeys | None = None,
+    ) -> None:
         self._model = model
         self._writer = writer
         self._baker = baker
-        self._keys = HostedKeys(model.site)
+        self._keys = keys if keys is not None else HostedKeys(model.site)
+
+    def write_by_badge(self, awards: Iterable[Award]) -> None:
+        """Write them badge by badge: a badge's unchanged awards are kept in one go."""
+        writer = self._writer
+        for badge, run in _by_badge(self._model, awards):
+            key = self._keys.batch(badge, run)
+            if not writer.reuse_batch(_batch(badge), key, [f"ob2:{a.id}" for a in run]):
+                self.write(run)
+                writer.record_batch(_batch(badge), key)
+
+    def record_batches(self, awards: Iterable[Award]) -> None:
+        """After `write` (in whichever process) wrote all of `awards`: see `write_by_badge`."""
+        for badge, run in _by_badge(self._model, awards):
+            self._writer.record_batch(_batch(badge), self._keys.batch(badge, run))
 
     def write(self, awards: Iterable[Award]) -> None:
         site, badges, writer = self._model.site, self._model.badges, self._writer

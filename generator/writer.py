@@ -328,11 +328,9 @@ class OutputWriter:
         `manifest.award_fingerprint`); the caller then skips rendering them altogether.
         """
         m = self.manifest
-        if m is None or not m.describes_output:
+        if m is None or not m.made(group, key):
             return False
-        previous = m.groups.get(group)
-        if previous is None or previous[0] != key:
-            return False
+        previous = m.groups[group]
         files = previous[1]
         # `keep` for each file, inlined: asked about every award of the site by every build.
         kept, produced = self._previous, self._produced
@@ -345,6 +343,39 @@ class OutputWriter:
         self.stats.unchanged += len(files)
         self._groups[group] = previous
         return True
+
+    def reuse_batch(self, batch: str, key: str, members: Iterable[str]) -> bool:
+        """Keep every group of `members` as the last build made it, if that build recorded the
+        same `key` for `batch` (see `record_batch`): one key to compare instead of one per
+        member, for the groups (an award's page, say) of a site's largest parts.
+
+        `key` must change whenever any member's own key would; all or nothing is kept.
+        """
+        m = self.manifest
+        if m is None or not m.made(batch, key):
+            return False
+        groups, kept, produced = m.groups, self._previous, self._produced
+        found = []
+        for group in members:
+            previous = groups.get(group)
+            if previous is None or group in self._groups:
+                return False
+            for rel in previous[1]:
+                if rel not in kept or rel in produced:
+                    return False
+            found.append((group, previous))
+        for group, previous in found:
+            produced.update(previous[1])
+            if self._recording is not None:
+                self._recording.extend(previous[1])
+            self.stats.unchanged += len(previous[1])
+            self._groups[group] = previous
+        self._groups[batch] = (key, ())
+        return True
+
+    def record_batch(self, batch: str, key: str) -> None:
+        """Say that this build made the members of `batch` from inputs with `key`."""
+        self._groups[batch] = (key, ())
 
     def cached(self, group: str, key: str, produce: Callable[[], str | None]) -> bool:
         """Run `produce` (which writes the group's files) unless `reuse(group, key)` holds.

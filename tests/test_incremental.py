@@ -11,6 +11,7 @@ import os
 import shutil
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -215,4 +216,86 @@ def test_deleted_manifest_or_output_means_full_correct_rebuild(project: Path) ->
     shutil.rmtree(project / ".output.insigne-previous", ignore_errors=True)
     rebuilt = run(project)
     assert rebuilt.stats.written == len(tree(project / "output"))
+    check_against_clean(project)
+
+
+def test_new_award_renders_no_other_award_page(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The shipped award page shows nothing of the badge's count or earners, which a new award
+    # changes: the badge's other award pages are kept unrendered.
+    from generator import pages
+
+    run(project)
+    rendered: list[str] = []
+    real = pages._award_page
+
+    def counting(*args: object) -> None:
+        real(*args)  # type: ignore[arg-type]
+        rendered.append("page")
+
+    monkeypatch.setattr(pages, "_award_page", counting)
+    path = award_files(project)["2017-echofablab.yaml"]
+    path.write_text(path.read_text("utf-8") + "  - ines.moreau@example.org\n", "utf-8")
+    added = run(project)
+    assert len(added.model.site.languages) > 1
+    assert len(rendered) == len(added.model.site.languages)  # the new award's page, each language
+    check_against_clean(project)
+
+
+def test_theme_award_page_showing_the_count_follows_a_new_award(project: Path) -> None:
+    # A project's own award page may show how many earned the badge: then every award page of
+    # that badge changes with a new award, and the incremental build must render them again.
+    templates = project / "themes" / "default" / "templates"
+    templates.mkdir(parents=True)
+    source = (BUILTIN_THEMES / "default" / "templates" / "award.html").read_text("utf-8")
+    head, sep, tail = source.rpartition("{% endblock %}")
+    assert sep, "award.html has no block to edit"
+    count = "<p class='count'>{{ badge.award_count }} earned</p>"
+    (templates / "award.html").write_text(head + count + sep + tail, "utf-8")
+    first = run(project)
+    earned = sum(1 for a in first.model.awards if a.badge == "echofablab" and not a.revoked)
+    page = next(
+        project / "output" / urls.award_page(a.id)
+        for a in first.model.awards
+        if a.badge == "echofablab" and not a.revoked
+    )
+    assert f"{earned} earned" in page.read_text("utf-8")
+    path = award_files(project)["2017-echofablab.yaml"]
+    path.write_text(path.read_text("utf-8") + "  - ines.moreau@example.org\n", "utf-8")
+    run(project)
+    assert f"{earned + 1} earned" in page.read_text("utf-8")
+    check_against_clean(project)
+
+
+def test_forks_only_with_many_documents_to_make(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The two processes share the hosted awards' documents: a rebuild with few of those to
+    # make (a new award, a theme edit) does better without forking (generator/parallel.py).
+    import generator.build
+
+    monkeypatch.setattr(generator.build, "PARALLEL_MIN_AWARDS", 3)
+    monkeypatch.setattr(generator.build, "parallel_available", lambda: True)
+    forks: list[int] = []
+    real = generator.build.run_pair
+
+    def counting(*args: Any, **kwargs: Any) -> Any:
+        forks.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(generator.build, "run_pair", counting)
+    first = run(project)
+    assert len(first.model.awards) > 3
+    assert len(forks) == 1  # a first build makes every document
+
+    path = award_files(project)["2017-echofablab.yaml"]
+    path.write_text(path.read_text("utf-8") + "  - ines.moreau@example.org\n", "utf-8")
+    assert run(project).stats.written > 0
+    assert len(forks) == 1
+
+    site = project / "content" / "site.yaml"
+    site.write_text(site.read_text("utf-8").replace("title: ", "title: Autre – ", 1), "utf-8")
+    assert run(project).stats.written > 0
+    assert len(forks) == 2  # the site is in every assertion: all of them are made again
     check_against_clean(project)

@@ -497,3 +497,26 @@ def test_a_template_asking_for_an_unknown_string_is_a_clear_error(tmp_path: Path
     assert "'no_such_string'" in result.err and "locales/fr.json" in result.err
     assert "Traceback" not in result.err
     assert not (root / "output").exists()
+
+
+def test_award_page_key_covers_what_the_shipped_award_page_shows_of_its_badge() -> None:
+    # An award page is kept unrendered while its badge's AWARD_PAGE_BADGE_FIELDS are unchanged:
+    # the shipped templates must use no other field of the badge, nor the badge as a whole.
+    import jinja2
+    from jinja2 import nodes
+
+    env = jinja2.Environment()
+    templates = repo_root() / "themes" / "default" / "templates"
+    used: set[str] = set()
+    for name in ("award.html", "base.html"):
+        tree = env.parse((templates / name).read_text("utf-8"))
+        names = [n for n in tree.find_all(nodes.Name) if n.name == "badge"]
+        fields = [
+            g.attr
+            for g in tree.find_all(nodes.Getattr)
+            if isinstance(g.node, nodes.Name) and g.node.name == "badge"
+        ]
+        assert len(fields) == len(names), f"{name} uses the badge other than by its fields"
+        used.update(fields)
+    assert "name" in used  # the walk found the fields
+    assert used <= set(pages.AWARD_PAGE_BADGE_FIELDS)

@@ -104,7 +104,7 @@ def test_stenciled_site_is_byte_identical_to_jinja(
 def _without_stencils(init: Any) -> Any:
     def wrapped(self: Any, *args: Any, **kwargs: Any) -> None:
         init(self, *args, **kwargs)
-        self.stencils = False
+        self.shipped_award_page = False
 
     return wrapped
 
