@@ -15,6 +15,8 @@ from urllib.parse import urlsplit
 
 import markdown
 from markdown.extensions import Extension
+from markdown.extensions.sane_lists import SaneListExtension
+from markdown.extensions.tables import TableExtension
 from markdown.treeprocessors import Treeprocessor
 
 _SAFE_SCHEMES = {"", "http", "https", "mailto"}
@@ -68,8 +70,10 @@ class _NoRawHtml(Extension):
 
 
 def _new_renderer() -> markdown.Markdown:
+    # Extensions as objects, not names: a name is looked up among the installed packages'
+    # entry points (importlib.metadata), which alone costs more than a small rebuild's pages.
     return markdown.Markdown(
-        extensions=[_NoRawHtml(), "markdown.extensions.sane_lists", "markdown.extensions.tables"],
+        extensions=[_NoRawHtml(), SaneListExtension(), TableExtension()],
         output_format="html",
     )
 

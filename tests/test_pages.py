@@ -520,3 +520,13 @@ def test_award_page_key_covers_what_the_shipped_award_page_shows_of_its_badge() 
         used.update(fields)
     assert "name" in used  # the walk found the fields
     assert used <= set(pages.AWARD_PAGE_BADGE_FIELDS)
+
+
+def test_criteria_markdown_has_tables_and_sane_lists() -> None:
+    from generator.markdown_render import render_markdown
+
+    table = render_markdown("| Étape | Durée |\n|---|---|\n| Atelier | 2 h |\n")
+    assert "<th>Étape</th>" in table and "<td>2 h</td>" in table
+    # Sane lists: a bullet after a numbered item starts a list of its own.
+    lists = render_markdown("1. Réparer\n\n* Documenter\n")
+    assert "<ol>\n<li>Réparer</li>\n</ol>" in lists and "<ul>\n<li>Documenter</li>" in lists
