@@ -14,8 +14,6 @@ process writing into a staging tree that the next build is about to reuse.
 from __future__ import annotations
 
 import contextlib
-import ctypes
-import ctypes.util
 import os
 import pickle
 import signal
@@ -33,6 +31,11 @@ T = TypeVar("T")
 
 
 def _die_with_parent() -> bool:
+    # Imported here, in the child: ctypes.util pulls in subprocess, a cost every build that
+    # does not fork would pay.
+    import ctypes
+    import ctypes.util
+
     try:
         libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
         return libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) == 0
