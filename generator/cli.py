@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import NoReturn
 
 from generator import __version__
 from generator.console import Console
@@ -95,5 +97,22 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
 
 
+def run() -> NoReturn:
+    """The console script: `main`, then an exit without the interpreter's teardown.
+
+    After a build, the interpreter would free its objects one by one (hundreds of thousands
+    for 10,000 awards: 60-80 ms, a tenth of a small rebuild) for memory the system takes back
+    at once. Every file Insigne writes is closed by then; only the standard streams are
+    flushed. An exception `main` does not handle still gets the usual traceback and exit.
+    """
+    code = main()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):  # a closed pipe (insigne ... | head): nothing to lose
+            code = code or 1
+    os._exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    run()

@@ -98,3 +98,38 @@ def test_build_reports_progress_in_awards(tmp_path: Path) -> None:
     assert calls and calls[-1] == (total, total)
     assert all(t == total for _d, t in calls)
     assert [d for d, _t in calls] == sorted(d for d, _t in calls)
+
+
+def test_command_exits_with_its_code_and_all_its_output(tmp_path: Path) -> None:
+    # `python -m generator` (like the console script) ends with os._exit: what it printed,
+    # buffered or not, must still reach a pipe, and its exit code must be the command's.
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}
+    shutil.copytree(repo_root() / "content", tmp_path / "content")
+
+    def insigne(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "generator", *args],
+            cwd=tmp_path,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=120,
+        )
+
+    helped = insigne()  # no command: the help, written without flushing, and code 2
+    assert helped.returncode == 2
+    assert helped.stdout.startswith("usage: insigne")
+    assert "build" in helped.stdout and helped.stdout.endswith("\n")
+    built = insigne("build", "--content", "content")
+    assert built.returncode == 0, built.stderr
+    assert built.stdout.startswith("built output: ") and built.stdout.endswith(" s\n")
+    assert (tmp_path / "output" / "index.html").is_file()
+    failed = insigne("build", "--content", "missing")
+    assert failed.returncode == 1
+    assert "missing: content folder not found" in failed.stderr
+    assert failed.stderr.endswith("pass --content DIR\n")
