@@ -82,6 +82,80 @@ _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _constru
 _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _construct_sequence)
 
 
+_STR_TAG = "tag:yaml.org,2002:str"
+_MAPPING_TAG = yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG
+_SEQUENCE_TAG = yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG
+# Keys PyYAML's constructor gives a meaning of its own (`<<: *base`, `=`).
+_SPECIAL_KEY_TAGS = frozenset({"tag:yaml.org,2002:merge", "tag:yaml.org,2002:value"})
+
+
+class _NeedsFullConstructor(Exception):
+    """The document uses what only PyYAML's constructor handles: merge keys, or an alias of a
+    mapping or sequence (one object in two places, possibly inside itself)."""
+
+
+def _construct(loader: Any, node: yaml.Node, seen: set[int]) -> Any:
+    """What `_Loader` makes of `node`, for the common nodes without PyYAML's constructor.
+
+    Award files are mostly mappings of plain strings; PyYAML's generic construction (state
+    kept per node for aliases and recursion) took half of loading 10,000 awards. Strings,
+    mappings and sequences are built here; every other scalar (dates, numbers, booleans,
+    null, unknown tags) goes through the loader as before.
+    """
+    tag = node.tag
+    if tag == _STR_TAG:
+        return node.value
+    if tag in (_MAPPING_TAG, _SEQUENCE_TAG):
+        if id(node) in seen:
+            raise _NeedsFullConstructor
+        seen.add(id(node))
+        if tag == _SEQUENCE_TAG:
+            items = LineList(_construct(loader, child, seen) for child in node.value)
+            items.line = node.start_mark.line + 1
+            items.item_lines = [child.start_mark.line + 1 for child in node.value]
+            return items
+        result = LineDict()
+        result.line = node.start_mark.line + 1
+        key_lines: dict[Any, int] = {}
+        result.key_lines = key_lines
+        for key_node, value_node in node.value:
+            key_tag = key_node.tag
+            if key_tag in _SPECIAL_KEY_TAGS:
+                raise _NeedsFullConstructor
+            if key_tag == _STR_TAG:
+                key = key_node.value
+            else:
+                key = _construct(loader, key_node, seen)
+                try:
+                    hash(key)
+                except TypeError:
+                    raise yaml.constructor.ConstructorError(
+                        None, None, "a mapping key must be a plain value", key_node.start_mark
+                    ) from None
+            if key in result:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"duplicate key {key!r}", key_node.start_mark
+                )
+            result[key] = _construct(loader, value_node, seen)
+            key_lines[key] = key_node.start_mark.line + 1
+        return result
+    return loader.construct_object(node, deep=True)
+
+
+def _load(text: str) -> Any:
+    loader = _Loader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None
+        try:
+            return _construct(loader, node, set())
+        except _NeedsFullConstructor:
+            return loader.construct_document(node)
+    finally:
+        loader.dispose()
+
+
 class YamlError(Exception):
     def __init__(self, message: str, line: int | None) -> None:
         super().__init__(message)
@@ -92,7 +166,7 @@ class YamlError(Exception):
 def parse_yaml(text: str, line_offset: int = 0) -> Any:
     """Parse YAML text; raise YamlError with a one-line message and a 1-based line."""
     try:
-        return yaml.load(text, Loader=_Loader)  # noqa: S506 - safe loader subclass
+        return _load(text)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 + line_offset if mark is not None else None
