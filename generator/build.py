@@ -7,7 +7,6 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from itertools import chain
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -20,7 +19,7 @@ from generator.parallel import Latch, SharedChunks, run_pair
 from generator.parallel import available as parallel_available
 from generator.progress import AwardProgressWriter
 from generator.theme import Theme
-from generator.writer import OutputWriter, WriteStats
+from generator.writer import OutputWriter, SpareLinker, WriteStats
 
 if TYPE_CHECKING:
     from generator.selfcheck import Report
@@ -117,9 +116,9 @@ def build(options: BuildOptions) -> BuildResult:
     # documents are written, the pages' process once its pages are, so neither waits long
     # for the other whichever is slower on this machine.
     # A first build also links the spare tree (see OutputWriter.prelink_spare) before the
-    # swap: with the self-check, each process checks the files it wrote and the pages'
-    # process, which has less to check, then links the whole tree; without it, each process
-    # links its own files once written.
+    # swap, each process its own files, after its other files and after each chunk of the
+    # shared ones, so that the linking is shared as the writing is. With the self-check,
+    # each process then checks the files it wrote.
     shared = SharedChunks(hosted) if parallel else None
     first_pair = parallel and writer.is_fresh()
     early_check = options.verify and first_pair
@@ -128,11 +127,19 @@ def build(options: BuildOptions) -> BuildResult:
     parent_spare: list[set[str] | None] = []
     try:
 
-        def share_hosted(baker: BakedImages) -> None:
+        def share_hosted(baker: BakedImages, linker: SpareLinker | None) -> None:
+            """This process's part of the hosted awards; links its files first, if asked."""
             assert shared is not None
-            HostedAssertions(model, writer, baker, hosted_keys).write(chain.from_iterable(shared))
+            assertions = HostedAssertions(model, writer, baker, hosted_keys)
+            if linker is not None:
+                linker.catch_up()
+            for chunk in shared:
+                assertions.write(chunk)
+                if linker is not None:
+                    linker.catch_up()
 
         def documents() -> None:
+            linker = writer.spare_linker() if first_pair else None
             baker = BakedImages(model.badges)
             write_ob2(model, writer, baker, signer, hosted=shared is None, keys=hosted_keys)
             if not write_ob3(model, writer, baker, signer):
@@ -141,29 +148,32 @@ def build(options: BuildOptions) -> BuildResult:
                     "(create the issuer's keys with: insigne keys new)"
                 )
             if shared is not None:
-                share_hosted(baker)
+                share_hosted(baker, linker)
                 HostedAssertions(model, writer, baker, hosted_keys).record_batches(hosted)
             if documents_written is not None:
                 documents_written.set()
-            if first_pair and not options.verify:
-                parent_spare.append(writer.prelink_spare(writer.produced_paths()))
+            if linker is not None:
+                linker.catch_up()
+                parent_spare.append(linker.linked)
             if early_check:
                 mine = writer.produced_paths()
                 early.append((mine, check_tree(writer.staging, options.now, scope=mine)))
 
         def pages() -> tuple[set[str], Report | None, set[str] | None] | None:
+            linker = writer.spare_linker() if first_pair else None
             before = writer.produced_paths()
             write_pages(model, theme, writer, now=options.now, criteria=criteria)
             if shared is not None:
-                share_hosted(BakedImages(model.badges))
-            if not first_pair:
+                share_hosted(BakedImages(model.badges), linker)
+            if linker is None:
                 return None
+            linker.catch_up()
             mine = writer.produced_paths() - before
             if documents_written is None:  # no self-check
-                return mine, None, writer.prelink_spare(mine)
+                return mine, None, linker.linked
             documents_written.wait()  # the whole tree is staged from here on
             report = check_tree(writer.staging, options.now, scope=mine)
-            return mine, report, writer.prelink_spare()
+            return mine, report, linker.linked
 
         if parallel:
             # Pages in a forked child, documents here: see generator/parallel.py.

@@ -96,6 +96,32 @@ def _link_file(source: str, dest: str | Path) -> None:
         shutil.copy2(source, dest)
 
 
+class SpareLinker:
+    """A first build's spare, linked in steps as the build writes (see `prelink_spare`).
+
+    Each `catch_up` links the files this process wrote since the last one. Called after each
+    chunk of shared work, it shares the linking between both processes as the chunks share
+    the writing, instead of leaving it all to the end of one of them. `linked` is what was
+    linked, or None once a step failed (`commit` then links the spare itself).
+    """
+
+    def __init__(self, writer: OutputWriter) -> None:
+        self._writer = writer
+        self._start = len(writer.stats.written_paths)
+        self.linked: set[str] | None = set()
+
+    def catch_up(self) -> None:
+        written = self._writer.stats.written_paths
+        new, self._start = written[self._start :], len(written)
+        if self.linked is None or not new:
+            return
+        done = self._writer.prelink_spare(new)
+        if done is None:
+            self.linked = None
+        else:
+            self.linked |= done
+
+
 @dataclass
 class WriteStats:
     written: int = 0
@@ -215,11 +241,10 @@ class OutputWriter:
         """Link staged files into the spare now, before the swap; return the files linked.
 
         For a first build on two cores: instead of `commit` linking the spare after the swap,
-        the processes link it while the build goes on, either one process all of the staging
-        tree once no process writes into it any more (`files` None), or each process the
-        files it wrote, as soon as it wrote them. The parent hands the union to
-        `adopt_spare`, and `commit` keeps the spare only if it holds exactly the files that go
-        live (a failure here returns None, and `commit` then links the spare itself).
+        the processes link it while the build goes on, each the files it wrote, in steps (see
+        `SpareLinker`); with `files` None, the whole staging tree. The parent hands the union
+        to `adopt_spare`, and `commit` keeps the spare only if it holds exactly the files that
+        go live (a failure here returns None, and `commit` then links the spare itself).
         """
         if not self.is_fresh() or self.backup.exists():
             return None
@@ -239,6 +264,10 @@ class OutputWriter:
             return linked
         except OSError:
             return None
+
+    def spare_linker(self) -> SpareLinker:
+        """Links this process's files into the spare as they are written (see SpareLinker)."""
+        return SpareLinker(self)
 
     def adopt_spare(self, files: set[str] | None) -> None:
         self._prelinked = files

@@ -187,9 +187,9 @@ def test_future_award_is_published_when_the_clock_reaches_it(project: Path) -> N
 
 @pytest.fixture(params=["sequential", "parallel"])
 def spare_mode(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
-    """Sequential builds link the spare after the swap; a first build on two cores has the
-    pages' process link it before (OutputWriter.prelink_spare), and `_make_spare` must then
-    not run at all."""
+    """Sequential builds link the spare after the swap; on two cores, each process of a first
+    build links its own files as it writes them (OutputWriter.spare_linker), and
+    `_make_spare` must then not run at all."""
     import generator.build
     import generator.writer
 
@@ -211,8 +211,7 @@ def spare_mode(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) 
 def test_first_build_leaves_a_spare_equal_to_the_output(
     project: Path, spare_mode: str, verify: bool
 ) -> None:
-    # With the self-check, two processes link the spare in one go after checking; without
-    # it, each links its own files.
+    # With the self-check or without, each process links its own files as it writes them.
     build(
         BuildOptions(
             content_dir=project / "content", output_dir=project / "output", now=NOW, verify=verify
@@ -241,6 +240,42 @@ def test_prelinked_spare_that_misses_a_file_is_linked_again(tmp_path: Path) -> N
     spare = tmp_path / ".output.insigne-previous"
     assert tree(spare) == tree(tmp_path / "output") == {"a/one.json": b"1", "a/two.json": b"2"}
     assert not (tmp_path / ".output.insigne-spare").exists()
+
+
+def test_spare_linker_links_what_was_written_since_its_last_step(tmp_path: Path) -> None:
+    writer = OutputWriter(tmp_path / "output")
+    writer.begin()
+    writer.write("before.json", b"0")  # written before the linker: another process's part
+    linker = writer.spare_linker()
+    writer.write("a/one.json", b"1")
+    linker.catch_up()
+    assert linker.linked == {"a/one.json"}
+    writer.write("a/two.json", b"2")
+    writer.write("b/three.json", b"3")
+    linker.catch_up()
+    linker.catch_up()  # nothing new: nothing to do
+    assert linker.linked == {"a/one.json", "a/two.json", "b/three.json"}
+    spare = tmp_path / ".output.insigne-spare"
+    assert tree(spare) == {"a/one.json": b"1", "a/two.json": b"2", "b/three.json": b"3"}
+    assert os.stat(spare / "a/two.json").st_ino == os.stat(writer.staging / "a/two.json").st_ino
+
+
+def test_spare_linker_gives_up_after_a_failed_step(tmp_path: Path) -> None:
+    writer = OutputWriter(tmp_path / "output")
+    writer.begin()
+    linker = writer.spare_linker()
+    (tmp_path / ".output.insigne-spare").write_text("in the way", "utf-8")
+    writer.write("one.json", b"1")
+    linker.catch_up()
+    assert linker.linked is None
+    (tmp_path / ".output.insigne-spare").unlink()
+    writer.write("two.json", b"2")
+    linker.catch_up()
+    assert linker.linked is None  # a spare with a hole must never be taken for whole
+    writer.adopt_spare(linker.linked)
+    writer.commit()  # then commit links the spare itself
+    spare = tmp_path / ".output.insigne-previous"
+    assert tree(spare) == tree(tmp_path / "output") == {"one.json": b"1", "two.json": b"2"}
 
 
 def test_aborted_build_leaves_no_prelinked_spare(tmp_path: Path) -> None:
