@@ -6,6 +6,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from generator import parallel
 from generator.dates import DateError, add_duration, parse_moment
 from generator.errors import Problems
 from generator.fields import Reader, is_http_url
@@ -49,12 +50,71 @@ def load_awards(
     site: Site, badges: dict[str, Badge], problems: Problems, cache: Manifest | None = None
 ) -> list[AwardSpec]:
     # With a build manifest, award files unchanged since the last build are not parsed again.
-    load = cache.award_file_loader(load_award_file) if cache is not None else load_award_file
-    specs: list[AwardSpec] = []
-    for path in award_files(site.content_dir):
-        specs.extend(load(path, site, badges, problems))
-    _check_duplicates(specs, problems)
-    return specs
+    files = award_files(site.content_dir)
+    store = cache.award_file_cache(site, badges) if cache is not None else None
+    keys: list[str | None] = []
+    found: list[list[AwardSpec] | None] = []
+    for path in files:
+        key, specs = store.lookup(path) if store is not None else (None, None)
+        keys.append(key)
+        found.append(specs)
+    todo = [i for i, specs in enumerate(found) if specs is None]
+    parsed = parse_award_files([files[i] for i in todo], site, badges)
+    for i, (specs, file_problems) in zip(todo, parsed, strict=True):
+        found[i] = specs
+        key = keys[i]
+        if store is not None and key is not None and not file_problems:
+            store.store(files[i], key, specs)
+        problems.extend(file_problems)  # in file order: files found cached had none
+    all_specs = [spec for specs in found if specs is not None for spec in specs]
+    _check_duplicates(all_specs, problems)
+    return all_specs
+
+
+# From this many bytes of award files to parse (some 2,500 awards), a second process parses
+# part of them: a first build (or a deploy without the manifest) of a large site spends a
+# quarter of its time here, before anything can be shared out.
+PARALLEL_MIN_BYTES = 256 * 1024
+
+
+def parse_award_files(
+    paths: list[Path], site: Site, badges: dict[str, Badge]
+) -> list[tuple[list[AwardSpec], Problems]]:
+    """Each file's specs and problems, in order; on two cores, large batches in two halves."""
+
+    def parse(part: list[Path]) -> list[tuple[list[AwardSpec], Problems]]:
+        results = []
+        for path in part:
+            file_problems = Problems()
+            specs = load_award_file(path, site, badges, file_problems)
+            for spec in specs:
+                # Cached on the spec (and pickled with it): made here, in either process.
+                _ = spec.key, spec.fingerprint
+            results.append((specs, file_problems))
+        return results
+
+    sizes = [_size(path) for path in paths]
+    total = sum(sizes)
+    if total < PARALLEL_MIN_BYTES or len(paths) < 2 or not parallel.available():
+        return parse(paths)
+    # The child also pickles what it parsed and the parent unpickles it: the parent takes a
+    # little more than half.
+    split, running = 1, sizes[0]
+    while split < len(paths) - 1 and running + sizes[split] <= total * _PARENT_SHARE:
+        running += sizes[split]
+        split += 1
+    mine, theirs = parallel.run_beside(lambda: parse(paths[:split]), lambda: parse(paths[split:]))
+    return mine + theirs
+
+
+_PARENT_SHARE = 0.55
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
 
 
 def load_award_file(

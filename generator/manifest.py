@@ -31,14 +31,13 @@ import gc
 import hashlib
 import os
 import pickle
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from generator.errors import Problems
     from generator.model import Award, AwardSpec, Badge, Site
 
 FORMAT_VERSION = 2
@@ -178,49 +177,46 @@ class Manifest:
         self.new_site = (key, pickle.dumps((site, badges), protocol=pickle.HIGHEST_PROTOCOL))
 
     # -- award files ------------------------------------------------------------------------
-    def award_file_loader(
-        self,
-        load: Callable[[Path, Site, dict[str, Badge], Problems], list[AwardSpec]],
-    ) -> Callable[[Path, Site, dict[str, Badge], Problems], list[AwardSpec]]:
-        """Wrap `awards.load_award_file` with this cache (only files without problems are kept)."""
-        context_digests: dict[int, str] = {}
+    def award_file_cache(self, site: Site, badges: dict[str, Badge]) -> AwardFileCache:
+        return AwardFileCache(self, site, badges)
 
-        def cached(
-            path: Path, site: Site, badges: dict[str, Badge], problems: Problems
-        ) -> list[AwardSpec]:
-            context = context_digests.get(id(badges))
-            if context is None:
-                # What parsing an award file depends on besides its bytes.
-                context = digest_text(
-                    code_digest(),
-                    site.timezone_name,
-                    str(site.content_dir),
-                    repr(sorted((s, b.expires_after) for s, b in badges.items())),
-                )
-                context_digests[id(badges)] = context
+
+class AwardFileCache:
+    """The award files parsed by the last build: a file whose bytes and context are unchanged
+    is not parsed again. Only files parsed without problems are kept."""
+
+    def __init__(self, manifest: Manifest, site: Site, badges: dict[str, Badge]) -> None:
+        self._manifest = manifest
+        # What parsing an award file depends on besides its bytes.
+        self._context = digest_text(
+            code_digest(),
+            site.timezone_name,
+            str(site.content_dir),
+            repr(sorted((s, b.expires_after) for s, b in badges.items())),
+        ).encode()
+
+    def lookup(self, path: Path) -> tuple[str | None, list[AwardSpec] | None]:
+        """The file's cache key (None if unreadable) and its specs if the last build had them."""
+        try:
+            data = path.read_bytes()
+        except OSError:
+            return None, None
+        key = hashlib.sha256(data + self._context).hexdigest()
+        rel = str(path)
+        hit = self._manifest.award_files.get(rel)
+        if hit is not None and hit[0] == key:
             try:
-                data = path.read_bytes()
-            except OSError:
-                return load(path, site, badges, problems)
-            key = hashlib.sha256(data + context.encode()).hexdigest()
-            rel = str(path)
-            hit = self.award_files.get(rel)
-            if hit is not None and hit[0] == key:
-                try:
-                    with paused_gc():
-                        specs = pickle.loads(hit[1])
-                except Exception:  # a damaged entry is a cache miss
-                    specs = None
-                if isinstance(specs, list):
-                    self.new_award_files[rel] = hit
-                    return specs
-            before = len(problems)
-            specs = load(path, site, badges, problems)
-            if len(problems) == before:
-                self.new_award_files[rel] = (key, list(specs))
-            return specs
+                with paused_gc():
+                    specs = pickle.loads(hit[1])
+            except Exception:  # a damaged entry is a cache miss
+                specs = None
+            if isinstance(specs, list):
+                self._manifest.new_award_files[rel] = hit
+                return key, specs
+        return key, None
 
-        return cached
+    def store(self, path: Path, key: str, specs: list[AwardSpec]) -> None:
+        self._manifest.new_award_files[str(path)] = (key, list(specs))
 
 
 def _pickle_specs(specs: list[AwardSpec]) -> bytes:

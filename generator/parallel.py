@@ -7,6 +7,9 @@ writes the documents. The child writes its files directly into the staging tree 
 back only its bookkeeping (which files it produced, its statistics), which the parent merges
 into its writer, so `commit` sees one build.
 
+Loading uses a fork too (`run_beside`): when many award files are to be parsed (a first build,
+a deploy without the build manifest), a child parses part of them and sends back their specs.
+
 The child dies with the parent (PR_SET_PDEATHSIG): a build killed with -9 must not leave a
 process writing into a staging tree that the next build is about to reuse.
 """
@@ -28,6 +31,7 @@ from generator.writer import OutputWriter
 
 _PR_SET_PDEATHSIG = 1
 T = TypeVar("T")
+P = TypeVar("P")
 
 
 def _die_with_parent() -> bool:
@@ -62,26 +66,38 @@ def run_pair(
     in_child: Callable[[], T],
     on_fork: Callable[[], None] | None = None,
 ) -> T:
-    """Run `in_child` in a forked process and `in_parent` here; return when both are done.
+    """Run `in_child` in a forked process and `in_parent` here, both writing with `writer`;
+    return what `in_child` returned once both are done, with the child's bookkeeping merged
+    into `writer` (see `run_beside`)."""
+    mark = writer.fork_mark()
 
-    Returns what `in_child` returned (it must pickle). An exception in either is raised here
-    (the child's as it was raised, when it pickles). `on_fork` runs in the child first (e.g.
-    to silence its progress reports).
+    def child() -> tuple[dict[str, object], T]:
+        if on_fork is not None:
+            on_fork()
+        result = in_child()
+        return writer.fork_report(mark), result
+
+    _none, (report, result) = run_beside(in_parent, child)
+    writer.fork_merge(report)
+    return result
+
+
+def run_beside(in_parent: Callable[[], P], in_child: Callable[[], T]) -> tuple[P, T]:
+    """Run `in_child` in a forked process and `in_parent` here; return both results.
+
+    What `in_child` returns must pickle. An exception in either is raised here (the child's
+    as it was raised, when it pickles); a failure here kills the child.
     """
     parent_pid = os.getpid()
     read_end, write_end = os.pipe()
-    mark = writer.fork_mark()
     pid = os.fork()
     if pid == 0:  # the child
         status = 1
         try:
             os.close(read_end)
             if not _die_with_parent() or os.getppid() != parent_pid:
-                raise RuntimeError("cannot tie the page-rendering process to the build")
-            if on_fork is not None:
-                on_fork()
-            result = in_child()
-            payload: tuple[str, Any] = ("ok", (writer.fork_report(mark), result))
+                raise RuntimeError("cannot tie the second build process to the build")
+            payload: tuple[str, Any] = ("ok", in_child())
             status = 0
         except BaseException as exc:  # everything goes back to the parent, which decides
             payload = ("error", _picklable(exc))
@@ -92,7 +108,7 @@ def run_pair(
             os._exit(status)
     os.close(write_end)
     try:
-        in_parent()
+        mine = in_parent()
     except BaseException:
         with contextlib.suppress(ProcessLookupError):
             os.kill(pid, signal.SIGKILL)
@@ -104,13 +120,11 @@ def run_pair(
         try:
             kind, value = pickle.load(pipe)
         except EOFError:
-            kind, value = "error", RuntimeError("the page-rendering process died")
+            kind, value = "error", RuntimeError("the second build process died")
     os.waitpid(pid, 0)
     if kind == "error":
         raise value
-    report, result = value
-    writer.fork_merge(report)
-    return result  # type: ignore[no-any-return]
+    return mine, value
 
 
 class SharedChunks(Generic[T]):
@@ -188,4 +202,4 @@ def _picklable(exc: BaseException) -> BaseException:
         return exc
     except Exception:
         text = "".join(traceback.format_exception(exc))
-        return RuntimeError(f"in the page-rendering process:\n{text}")
+        return RuntimeError(f"in the second build process:\n{text}")

@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 import generator.content
+import generator.errors
 import generator.manifest
 from generator.build import BuildOptions, BuildResult, build
 from generator.content import load_model
@@ -322,3 +323,52 @@ def test_ledger_round_trip_keeps_its_bytes(project: Path) -> None:
     Ledger.load(project / "content").save()
     assert json.loads(path.read_text("utf-8"))["awards"][key]["note"] == "é"
     assert '"note": "é"' in path.read_text("utf-8")
+
+
+def _load_all(project: Path, monkeypatch: pytest.MonkeyPatch, two: bool) -> list[object]:
+    """Load the award files in one process or in two; the specs, or the problems found."""
+    import generator.awards
+    import generator.parallel
+
+    forks: list[int] = []
+    real = generator.parallel.run_beside
+
+    def counting(*args: object) -> object:
+        forks.append(1)
+        return real(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(generator.parallel, "run_beside", counting)
+    monkeypatch.setattr(generator.awards, "PARALLEL_MIN_BYTES", 0 if two else 10**12)
+    monkeypatch.setattr(generator.parallel, "available", lambda: two)
+    try:
+        # The new awards' ids are random (the ledger is not saved): compare what was read.
+        awards = load_model(project / "content", now=NOW).model.awards
+        loaded: list[object] = sorted((a.spec for a in awards), key=lambda s: (s.source, s.line))
+    except generator.errors.InsigneError as exc:
+        loaded = [p.format() for p in exc.problems]
+    assert len(forks) == (1 if two else 0)
+    return loaded
+
+
+def test_award_files_parsed_in_two_processes_load_as_in_one(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    awards = project / "content" / "awards"
+    for index in range(4):  # more files, so that each process has several
+        source = awards / "2017-echofablab.yaml"
+        text = source.read_text("utf-8").replace("@example.org", f"+{index}@example.org")
+        (awards / f"2019-copy-{index}.yaml").write_text(text, "utf-8")
+    one = _load_all(project, monkeypatch, two=False)
+    two = _load_all(project, monkeypatch, two=True)
+    assert len(one) > 20 and one == two
+    assert [s.fingerprint for s in one] == [s.fingerprint for s in two]  # type: ignore[attr-defined]
+
+    # Problems in both halves come out in file order, as one process finds them.
+    (awards / "2017-broken.yaml").write_text("badge: nowhere\nrecipients: [a@example.org]\n")
+    (awards / "2019-copy-3.yaml").write_text("badge: [unclosed\n", "utf-8")
+    one = _load_all(project, monkeypatch, two=False)
+    assert len(one) == 3
+    assert "2017-broken.yaml:1: unknown badge" in str(one[0])
+    assert "2017-broken.yaml:2: recipient 1: no issue date" in str(one[1])
+    assert "2019-copy-3.yaml:2: invalid YAML" in str(one[2])
+    assert _load_all(project, monkeypatch, two=True) == one
