@@ -1,6 +1,7 @@
 """Measure Insigne builds against their anchors, on this machine, in one run.
 
-    python benchmarks/run.py [--awards 1000 10000 100000] [--repeat 3] [--skip-hugo] [--out DIR]
+    python benchmarks/run.py [--awards 1000 10000 100000] [--repeat 3] [--scale-repeat 2]
+                             [--skip-hugo] [--out DIR]
 
 For each size N it generates the synthetic association (`synth.py`) and measures, each as a
 subprocess (wall time, CPU time and peak RSS from wait4's rusage of that very process; files
@@ -11,8 +12,10 @@ and bytes written from the output tree's inodes before and after):
   the default build (which runs the self-check) and `--no-verify` (the build alone);
 - Hugo (Debian package `hugo`): the same awards as one HTML page + one JSON file each, from
   templates equivalent to ours, cold;
-- then, up to 10,000 awards, `--repeat` more cold builds of each, Hugo and Insigne alternating,
-  reported as medians with every wall time (this disk's speed drifts from minute to minute);
+- then, up to 10,000 awards, `--repeat` more cold builds of each, Hugo, Insigne and Insigne
+  `--no-verify` alternating, reported as medians with every wall time (this machine's speed
+  drifts from minute to minute); above 10,000, `--scale-repeat` more cold `--no-verify`
+  builds, whose median is set against the 10,000 one;
 - openbadges-bakery 2.0.0 (in `.venv-validator`) baking a sample of the same images and
   assertions, against Insigne's baking of the same sample;
 - pyld canonicalising a sample of the same awards as Open Badges 3.0 credentials, against
@@ -297,15 +300,16 @@ def cold_rounds(
     """
     synth.generate(site, n)  # the same awards as Hugo's: earlier additions and edits removed
     env = build_env(code, work)
-    walls: dict[str, list[float]] = {"hugo": [], "insigne": []}
+    walls: dict[str, list[float]] = {"hugo": [], "insigne": [], "insigne_no_verify": []}
     for _ in range(repeat):
         if hugo_dir is not None:
             hugo = measure_hugo(hugo_dir)
             if hugo is not None:
                 walls["hugo"].append(round(hugo.wall, 2))
-        clean_output(site)
-        cold = measured("insigne build: cold", insigne(code, site), env, site / "output")
-        walls["insigne"].append(round(cold.wall, 2))
+        for flags, key in (((), "insigne"), (("--no-verify",), "insigne_no_verify")):
+            clean_output(site)
+            cold = measured("cold", insigne(code, site, *flags), env, site / "output")
+            walls[key].append(round(cold.wall, 2))
     report: dict[str, Any] = {"rounds": repeat, "walls": walls}
     for tool, values in walls.items():
         if values:
@@ -313,6 +317,19 @@ def cold_rounds(
     if walls["hugo"] and walls["insigne"]:
         report["ratio_of_medians"] = round(report["insigne_median"] / report["hugo_median"], 2)
     return report
+
+
+def scale_rounds(code: Path, work: Path, site: Path, n: int, repeat: int) -> dict[str, Any]:
+    """More cold `--no-verify` builds of the largest size (one is within this machine's noise),
+    to set the median against the smaller size's `--no-verify` median (see cold_rounds)."""
+    synth.generate(site, n)
+    env = build_env(code, work)
+    walls = []
+    for _ in range(repeat):
+        clean_output(site)
+        cold = measured("cold", insigne(code, site, "--no-verify"), env, site / "output")
+        walls.append(round(cold.wall, 2))
+    return {"rounds": repeat, "walls": walls, "median": statistics.median(walls)}
 
 
 # -- Hugo ---------------------------------------------------------------------------------
@@ -525,7 +542,14 @@ def main(argv: list[str] | None = None) -> int:
         "--repeat",
         type=int,
         default=3,
-        help="interleaved cold builds (Hugo, Insigne) per size up to 10,000 awards (default 3)",
+        help="interleaved cold builds (Hugo, Insigne, Insigne --no-verify) per size up to "
+        "10,000 awards (default 3)",
+    )
+    parser.add_argument(
+        "--scale-repeat",
+        type=int,
+        default=2,
+        help="more cold --no-verify builds per size above 10,000 awards (default 2)",
     )
     args = parser.parse_args(argv)
     work = args.out.resolve()
@@ -562,6 +586,15 @@ def main(argv: list[str] | None = None) -> int:
             hugo_dir = None if args.skip_hugo or hugo_problem else work / f"hugo-{n}"
             block["cold_rounds"] = cold_rounds(code, work, site, n, hugo_dir, args.repeat)
             print(f"{n}: cold rounds: {block['cold_rounds']}", file=sys.stderr)
+        elif args.scale_repeat > 0 and n > 10_000:
+            block["scale_rounds"] = scale_rounds(code, work, site, n, args.scale_repeat)
+            smaller = results["sizes"].get("10000", {}).get("cold_rounds", {}).get("walls", {})
+            if smaller.get("insigne_no_verify"):
+                base = statistics.median(smaller["insigne_no_verify"])
+                block["scale_rounds"]["ratio_to_10000_median"] = round(
+                    block["scale_rounds"]["median"] / base, 2
+                )
+            print(f"{n}: scale rounds: {block['scale_rounds']}", file=sys.stderr)
         if n == 10_000 or n == args.awards[0]:
             block["baking"] = measure_baking(code, site, work)
             block["canonicalisation"] = measure_canonicalisation(code, site)
