@@ -192,11 +192,12 @@ def build(options: BuildOptions) -> BuildResult:
                 writer.adopt_spare(spare)
                 if pages_report is not None:
                     early.append((pages_done, pages_report))
-            if progress is not None:
-                progress.done(len(model.awards))
         else:
             documents()
             pages()
+        if progress is not None:
+            # Kept groups are not counted as they go (see AwardProgressWriter): say "all done".
+            progress.done(len(model.awards))
         if options.verify:
             # On the staged tree, before the swap: a failing check leaves the old output live.
             manifest.verified = _verify_staged(writer, manifest, options.now, early)

@@ -98,6 +98,13 @@ def test_build_reports_progress_in_awards(tmp_path: Path) -> None:
     assert calls and calls[-1] == (total, total)
     assert all(t == total for _d, t in calls)
     assert [d for d, _t in calls] == sorted(d for d, _t in calls)
+    # A rebuild keeps most awards without counting them one by one; it still ends at all.
+    award = content / "awards" / "2017-echofablab.yaml"
+    award.write_text(award.read_text("utf-8") + "  - ines.moreau@example.org\n", "utf-8")
+    calls.clear()
+    again = build(options)
+    assert again.stats.written > 0
+    assert calls and calls[-1] == (total + 1, total + 1)
 
 
 def test_command_exits_with_its_code_and_all_its_output(tmp_path: Path) -> None:
