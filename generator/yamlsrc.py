@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -39,33 +40,47 @@ class _Loader(_BaseLoader):  # type: ignore[misc, valid-type]
     pass
 
 
-def _construct_mapping(loader: Any, node: yaml.MappingNode) -> LineDict:
+def _line_dict(node: yaml.MappingNode) -> LineDict:
     result = LineDict()
     result.line = node.start_mark.line + 1
     result.key_lines = {}
+    return result
+
+
+def _line_list(node: yaml.SequenceNode, items: Iterable[Any]) -> LineList:
+    result = LineList(items)
+    result.line = node.start_mark.line + 1
+    result.item_lines = [child.start_mark.line + 1 for child in node.value]
+    return result
+
+
+def _check_new_key(mapping: LineDict, key: Any, key_node: yaml.Node) -> None:
+    """Raise as the parser would, at the key, if `key` cannot be a new key of `mapping`."""
+    try:
+        hash(key)
+    except TypeError:
+        raise yaml.constructor.ConstructorError(
+            None, None, "a mapping key must be a plain value", key_node.start_mark
+        ) from None
+    if key in mapping:
+        raise yaml.constructor.ConstructorError(
+            None, None, f"duplicate key {key!r}", key_node.start_mark
+        )
+
+
+def _construct_mapping(loader: Any, node: yaml.MappingNode) -> LineDict:
+    result = _line_dict(node)
     loader.flatten_mapping(node)
     for key_node, value_node in node.value:
         key = loader.construct_object(key_node, deep=True)
-        try:
-            hash(key)
-        except TypeError:
-            raise yaml.constructor.ConstructorError(
-                None, None, "a mapping key must be a plain value", key_node.start_mark
-            ) from None
-        if key in result:
-            raise yaml.constructor.ConstructorError(
-                None, None, f"duplicate key {key!r}", key_node.start_mark
-            )
+        _check_new_key(result, key, key_node)
         result[key] = loader.construct_object(value_node, deep=True)
         result.key_lines[key] = key_node.start_mark.line + 1
     return result
 
 
 def _construct_sequence(loader: Any, node: yaml.SequenceNode) -> LineList:
-    result = LineList(loader.construct_object(child, deep=True) for child in node.value)
-    result.line = node.start_mark.line + 1
-    result.item_lines = [child.start_mark.line + 1 for child in node.value]
-    return result
+    return _line_list(node, (loader.construct_object(child, deep=True) for child in node.value))
 
 
 def _construct_timestamp(loader: Any, node: yaml.ScalarNode) -> Any:
@@ -110,32 +125,15 @@ def _construct(loader: Any, node: yaml.Node, seen: set[int]) -> Any:
             raise _NeedsFullConstructor
         seen.add(id(node))
         if tag == _SEQUENCE_TAG:
-            items = LineList(_construct(loader, child, seen) for child in node.value)
-            items.line = node.start_mark.line + 1
-            items.item_lines = [child.start_mark.line + 1 for child in node.value]
-            return items
-        result = LineDict()
-        result.line = node.start_mark.line + 1
-        key_lines: dict[Any, int] = {}
-        result.key_lines = key_lines
+            return _line_list(node, (_construct(loader, child, seen) for child in node.value))
+        result = _line_dict(node)
+        key_lines = result.key_lines
         for key_node, value_node in node.value:
             key_tag = key_node.tag
             if key_tag in _SPECIAL_KEY_TAGS:
                 raise _NeedsFullConstructor
-            if key_tag == _STR_TAG:
-                key = key_node.value
-            else:
-                key = _construct(loader, key_node, seen)
-                try:
-                    hash(key)
-                except TypeError:
-                    raise yaml.constructor.ConstructorError(
-                        None, None, "a mapping key must be a plain value", key_node.start_mark
-                    ) from None
-            if key in result:
-                raise yaml.constructor.ConstructorError(
-                    None, None, f"duplicate key {key!r}", key_node.start_mark
-                )
+            key = key_node.value if key_tag == _STR_TAG else _construct(loader, key_node, seen)
+            _check_new_key(result, key, key_node)
             result[key] = _construct(loader, value_node, seen)
             key_lines[key] = key_node.start_mark.line + 1
         return result
