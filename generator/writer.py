@@ -360,17 +360,9 @@ class OutputWriter:
         if m is None or not m.made(group, key):
             return False
         previous = m.groups[group]
-        files = previous[1]
-        # `keep` for each file, inlined: asked about every award of the site by every build.
-        kept, produced = self._previous, self._produced
-        for rel in files:
-            if rel not in kept or rel in produced:
-                return False
-        produced.update(files)
-        if self._recording is not None:
-            self._recording.extend(files)
-        self.stats.unchanged += len(files)
-        self._groups[group] = previous
+        if not self._keepable(previous[1]):
+            return False
+        self._keep_group(group, previous)
         return True
 
     def reuse_batch(self, batch: str, key: str, members: Iterable[str]) -> bool:
@@ -383,28 +375,33 @@ class OutputWriter:
         m = self.manifest
         if m is None or not m.made(batch, key):
             return False
-        groups, kept, produced = m.groups, self._previous, self._produced
         found = []
         for group in members:
-            previous = groups.get(group)
-            if previous is None or group in self._groups:
+            previous = m.groups.get(group)
+            if previous is None or group in self._groups or not self._keepable(previous[1]):
                 return False
-            for rel in previous[1]:
-                if rel not in kept or rel in produced:
-                    return False
             found.append((group, previous))
         for group, previous in found:
-            produced.update(previous[1])
-            if self._recording is not None:
-                self._recording.extend(previous[1])
-            self.stats.unchanged += len(previous[1])
-            self._groups[group] = previous
-        self._groups[batch] = (key, ())
+            self._keep_group(group, previous)
+        self.record_batch(batch, key)
         return True
 
     def record_batch(self, batch: str, key: str) -> None:
         """Say that this build made the members of `batch` from inputs with `key`."""
         self._groups[batch] = (key, ())
+
+    def _keepable(self, files: tuple[str, ...]) -> bool:
+        """Every file is in the previous output and not produced by this build yet."""
+        return self._previous.issuperset(files) and self._produced.isdisjoint(files)
+
+    def _keep_group(self, group: str, previous: tuple[str, tuple[str, ...]]) -> None:
+        """`keep` for each file of a group found `_keepable`, and the group recorded as is."""
+        files = previous[1]
+        self._produced.update(files)
+        if self._recording is not None:
+            self._recording.extend(files)
+        self.stats.unchanged += len(files)
+        self._groups[group] = previous
 
     def cached(self, group: str, key: str, produce: Callable[[], str | None]) -> bool:
         """Run `produce` (which writes the group's files) unless `reuse(group, key)` holds.
