@@ -75,6 +75,9 @@ def load_awards(
 # part of them: a first build (or a deploy without the manifest) of a large site spends a
 # quarter of its time here, before anything can be shared out.
 PARALLEL_MIN_BYTES = 256 * 1024
+# The child also pickles what it parsed and the parent unpickles it: the parent takes a little
+# more than half of the bytes.
+_PARENT_SHARE = 0.55
 
 
 def parse_award_files(
@@ -97,17 +100,12 @@ def parse_award_files(
     total = sum(sizes)
     if total < PARALLEL_MIN_BYTES or len(paths) < 2 or not parallel.available():
         return parse(paths)
-    # The child also pickles what it parsed and the parent unpickles it: the parent takes a
-    # little more than half.
     split, running = 1, sizes[0]
     while split < len(paths) - 1 and running + sizes[split] <= total * _PARENT_SHARE:
         running += sizes[split]
         split += 1
     mine, theirs = parallel.run_beside(lambda: parse(paths[:split]), lambda: parse(paths[split:]))
     return mine + theirs
-
-
-_PARENT_SHARE = 0.55
 
 
 def _size(path: Path) -> int:
