@@ -111,6 +111,8 @@ def build(options: BuildOptions) -> BuildResult:
         else OutputWriter(options.output_dir)
     )
     writer.begin(manifest)
+    if options.verify:
+        writer.retain_written()
     # On two cores, the documents of the hosted awards (two files each, most of the files
     # of a site) are shared out in chunks: the documents' process takes them once its other
     # documents are written, the pages' process once its pages are, so neither waits long
@@ -157,7 +159,10 @@ def build(options: BuildOptions) -> BuildResult:
                 parent_spare.append(linker.linked)
             if early_check:
                 mine = writer.produced_paths()
-                early.append((mine, check_tree(writer.staging, options.now, scope=mine)))
+                report = check_tree(
+                    writer.staging, options.now, scope=mine, contents=writer.retained
+                )
+                early.append((mine, report))
 
         def pages() -> tuple[set[str], Report | None, set[str] | None] | None:
             linker = writer.spare_linker() if first_pair else None
@@ -172,7 +177,7 @@ def build(options: BuildOptions) -> BuildResult:
             if documents_written is None:  # no self-check
                 return mine, None, linker.linked
             documents_written.wait()  # the whole tree is staged from here on
-            report = check_tree(writer.staging, options.now, scope=mine)
+            report = check_tree(writer.staging, options.now, scope=mine, contents=writer.retained)
             return mine, report, linker.linked
 
         if parallel:
@@ -297,16 +302,27 @@ def _verify_staged(
     previous = manifest.verified if manifest.describes_output else None
     if previous is not None and previous[0] == code_digest():
         changed = {*writer.stats.written_paths, *writer.stats.removed_paths}
-        report = check_tree(staging, now, changed, previous[1], files=writer.produced_paths())
+        report = check_tree(
+            staging,
+            now,
+            changed,
+            previous[1],
+            files=writer.produced_paths(),
+            contents=writer.retained,
+        )
     elif early:
         report = Report()
         for _paths, part in early:
             report.merge(part)
         rest = writer.produced_paths().difference(*(paths for paths, _part in early))
         if rest:
-            report.merge(check_tree(staging, now, known_shapes=report.shapes, scope=rest))
+            report.merge(
+                check_tree(
+                    staging, now, known_shapes=report.shapes, scope=rest, contents=writer.retained
+                )
+            )
     else:
-        report = check_tree(staging, now)
+        report = check_tree(staging, now, contents=writer.retained)
     if not report.ok:
         raise InsigneError(
             [Problem(None, f"self-check: {line}") for line in report.problems]

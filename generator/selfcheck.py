@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import os
 import re
-from collections.abc import Collection, Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -81,6 +81,7 @@ def check_tree(
     known_shapes: Iterable[str] = (),
     scope: Collection[str] | None = None,
     files: Collection[str] | None = None,
+    contents: Mapping[str, bytes] | None = None,
 ) -> Report:
     """Check the files under `root`; never raises for a bad tree, only reports.
 
@@ -95,8 +96,13 @@ def check_tree(
 
     `files`: every file of the tree, when the caller knows them, instead of listing the tree
     (the build does: its writer makes sure the tree holds exactly those before it goes live).
+
+    `contents`: the bytes of files the caller has just written as regular files, by path, so
+    that they need not be read back (see `OutputWriter.retain_written`); others are read.
     """
-    checker = _Checker(root, now or datetime.now(UTC), changed, set(known_shapes), scope, files)
+    checker = _Checker(
+        root, now or datetime.now(UTC), changed, set(known_shapes), scope, files, contents
+    )
     checker.run()
     return checker.report
 
@@ -127,8 +133,10 @@ class _Checker:
         known_shapes: set[str],
         scope: Collection[str] | None,
         files: Collection[str] | None = None,
+        contents: Mapping[str, bytes] | None = None,
     ) -> None:
         self.root = root
+        self.contents: Mapping[str, bytes] = contents or {}
         self.scope = scope
         self.known_files = files
         self.now = now
@@ -199,8 +207,11 @@ class _Checker:
         """A file's bytes, read on first use (files outside the scope are looked up only)."""
         data = self.raw.get(rel)
         if data is None:
+            data = self.contents.get(rel)
+        if data is None:
             with open(os.path.join(self.root, rel), "rb") as handle:
-                data = self.raw[rel] = handle.read()
+                data = handle.read()
+        self.raw[rel] = data
         return data
 
     def _doc(self, rel: str) -> Any:
@@ -219,12 +230,15 @@ class _Checker:
                 yield rel.replace(os.sep, "/")
 
     def _read(self, rel: str) -> None:
-        path = os.path.join(self.root, rel)
-        if os.path.islink(path):
-            self.report.add(rel, "is a symbolic link (static hosts may not follow it)")
-            return
-        with open(path, "rb") as handle:
-            data = self.raw[rel] = handle.read()
+        data = self.contents.get(rel)
+        if data is None:
+            path = os.path.join(self.root, rel)
+            if os.path.islink(path):
+                self.report.add(rel, "is a symbolic link (static hosts may not follow it)")
+                return
+            with open(path, "rb") as handle:
+                data = handle.read()
+        self.raw[rel] = data
         if rel.endswith(".json"):
             try:
                 self.docs[rel] = json.loads(data.decode("utf-8"))

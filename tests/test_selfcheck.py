@@ -482,3 +482,48 @@ def test_first_build_on_two_cores_checks_documents_and_pages_in_two_processes(
         p.relative_to(output).as_posix() for p in output.rglob("*") if p.is_file()
     }
     assert check_tree(output).ok
+
+
+def test_contents_given_are_checked_instead_of_the_files(tree: Path) -> None:
+    page = sorted((tree / "awards").glob("*.html"))[0]
+    rel = f"awards/{page.name}"
+    clean = page.read_bytes()
+    leaky = clean + b"<!-- leak@example.org -->"
+    # The bytes handed over are what is checked, whatever the disk holds...
+    [problem] = check_tree(tree, contents={rel: leaky}).problems
+    assert problem.startswith(f"{rel}: plaintext email")
+    # ...and the file is not read at all: a defect on disk only goes unseen.
+    page.write_bytes(leaky)
+    assert check_tree(tree, contents={rel: clean}).problems == []
+    assert check_tree(tree).problems != []
+
+
+def test_build_checks_what_it_wrote_without_reading_it_back(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import builtins
+
+    import generator.selfcheck as selfcheck
+
+    read: list[str] = []
+
+    def spy_open(file: Any, *args: Any, **kwargs: Any) -> Any:
+        read.append(str(file))
+        return builtins.open(file, *args, **kwargs)
+
+    # The checker's own `open` (a module global shadows the builtin), not the build's.
+    monkeypatch.setattr(selfcheck, "open", spy_open, raising=False)
+    content, output = build_example(tmp_path)
+    staged = [path for path in read if "insigne-staging" in path]
+    assert staged == [], "a first build's check reads back none of the files it wrote"
+
+    before = {p.name for p in (output / "assertions").glob("*.json")}
+    awards = content / "awards" / "2017-echofablab.yaml"
+    awards.write_text(awards.read_text("utf-8") + "  - email: nadia.roux@example.org\n", "utf-8")
+    read.clear()
+    build_example(tmp_path)
+    [new] = {p.name for p in (output / "assertions").glob("*.json")} - before
+    staged = [Path(path).name for path in read if "insigne-staging" in path]
+    # It looks up files it kept (the BadgeClass its assertion names), never one it wrote.
+    assert staged, "an incremental check reads the kept files it checks against"
+    assert new not in staged and f"{new.removesuffix('.json')}.html" not in staged
