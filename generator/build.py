@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import gc
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -58,6 +59,13 @@ class BuildResult:
 
 
 def build(options: BuildOptions) -> BuildResult:
+    try:
+        return _build(options)
+    finally:
+        gc.unfreeze()  # what load_model froze (see paused_gc): collectable again from here
+
+
+def _build(options: BuildOptions) -> BuildResult:
     started = time.perf_counter()
     content_dir = options.content_dir.resolve()
     manifest = Manifest.load(options.output_dir)

@@ -228,9 +228,15 @@ def _pickle_specs(specs: list[AwardSpec]) -> bytes:
 
 
 @contextlib.contextmanager
-def paused_gc() -> Iterator[None]:
+def paused_gc(freeze: bool = False) -> Iterator[None]:
     """Loading makes hundreds of thousands of objects and frees almost none: the cyclic
-    collector's passes over the growing heap would cost as much as the loading itself."""
+    collector's passes over the growing heap would cost as much as the loading itself.
+
+    With `freeze`, everything made so far is then left out of later collections (`gc.freeze`):
+    the loaded model lives as long as the build, and the build's collections would otherwise
+    walk all of it again (0.2-0.4 s of a first build of 10,000 awards, in both processes).
+    Objects frozen still go when nothing refers to them; `build` unfreezes them when it ends.
+    """
     if not gc.isenabled():
         yield
         return
@@ -238,6 +244,8 @@ def paused_gc() -> Iterator[None]:
     try:
         yield
     finally:
+        if freeze:
+            gc.freeze()
         gc.enable()
 
 
