@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,6 +31,9 @@ _ID_LENGTH = 10
 # One encoder for every entry: json.dumps with options makes a new one per call.
 _ENTRY_ENCODER = json.JSONEncoder(ensure_ascii=False)
 _CORE = ("id", "salt", "badge", "issued_on")
+# Keys, ids, salts, slugs and dates are plain ASCII as a rule: such an entry is written without
+# the encoder, in the very bytes it would give (25 ms of each addition at 10,000 awards).
+_PLAIN = re.compile(r"[\w.:+-]*", re.ASCII)
 
 
 def award_key(spec: AwardSpec) -> str:
@@ -61,6 +65,22 @@ class Entry:
             "issued_on": self.issued_on,
             **self.extra,
         }
+
+
+def _entry_line(key: str, entry: Entry) -> str:
+    """`"key": {entry as JSON}`, as `json.dumps` and `_ENTRY_ENCODER` write it."""
+    extra = entry.extra
+    status = extra.get("status")
+    if (
+        len(extra) == 1
+        and type(status) is int
+        and _PLAIN.fullmatch(f"{key}{entry.id}{entry.salt}{entry.badge}{entry.issued_on}")
+    ):
+        return (
+            f'"{key}": {{"id": "{entry.id}", "salt": "{entry.salt}", "badge": "{entry.badge}", '
+            f'"issued_on": "{entry.issued_on}", "status": {status}}}'
+        )
+    return f"{json.dumps(key)}: {_ENTRY_ENCODER.encode(entry.to_json())}"
 
 
 @dataclass
@@ -144,10 +164,8 @@ class Ledger:
     def serialise(self) -> str:
         # One award per line, sorted: merges and diffs in git stay readable and conflict-free
         # when two maintainers add awards in parallel.
-        encode = _ENTRY_ENCODER.encode
         entries = self.entries
-        lines = [f"{json.dumps(key)}: {encode(entries[key].to_json())}" for key in sorted(entries)]
-        body = ",\n".join(lines)
+        body = ",\n".join([_entry_line(key, entries[key]) for key in sorted(entries)])
         return f'{{"version": {FORMAT_VERSION}, "awards": {{\n{body}\n}}}}\n'
 
     def save(self) -> None:

@@ -6,7 +6,11 @@ import json
 import shutil
 from pathlib import Path
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from generator.content import load_model
+from generator.ledger import Entry, Ledger, _entry_line
 from tests.conftest import Project
 
 NEW_AWARD = "badge: echofablab\nissued_on: 2019-01-10\nrecipients:\n  - nouvelle@example.org\n"
@@ -72,3 +76,57 @@ def test_locked_build_refuses_a_new_award(project: Project) -> None:
     assert result.code == 1
     assert "--locked" in result.err and "ledger" in result.err
     assert not project.output.exists()
+
+
+_PLAIN = st.from_regex(r"[a-z0-9-]{0,12}", fullmatch=True)
+# Plain text with one character JSON escapes or a plain line must not hold.
+_SPECIAL = st.builds(
+    lambda text, char, at: text[:at] + char + text[at:],
+    _PLAIN,
+    st.sampled_from(['"', "\\", "\n", "\x00", "\x7f", "é", "\u2028", "😀", " ", "/"]),
+    st.integers(0, 12),
+)
+_STATUS = st.one_of(
+    st.integers(min_value=-(2**70), max_value=2**70), st.booleans(), st.floats(), st.none()
+)
+
+
+def _line_as_json_writes_it(key: str, entry: Entry) -> str:
+    return f"{json.dumps(key)}: {json.dumps(entry.to_json(), ensure_ascii=False)}"
+
+
+@settings(max_examples=200, deadline=None)
+@given(key=_PLAIN, fields=st.tuples(_PLAIN, _PLAIN, _PLAIN, _PLAIN), status=_STATUS)
+def test_a_plain_ledger_line_is_what_the_json_encoder_writes(
+    key: str, fields: tuple[str, str, str, str], status: object
+) -> None:
+    entry = Entry(*fields, extra={"status": status})
+    assert _entry_line(key, entry) == _line_as_json_writes_it(key, entry)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    key=st.one_of(_PLAIN, _SPECIAL),
+    fields=st.lists(st.one_of(_PLAIN, _SPECIAL), min_size=4, max_size=4),
+    extra=st.dictionaries(st.sampled_from(["status", "x"]), _STATUS),
+)
+def test_any_ledger_line_is_what_the_json_encoder_writes(
+    key: str, fields: list[str], extra: dict[str, object]
+) -> None:
+    entry = Entry(*fields, extra=extra)
+    assert _entry_line(key, entry) == _line_as_json_writes_it(key, entry)
+
+
+def test_a_saved_ledger_reads_back_as_it_was(tmp_path: Path) -> None:
+    ledger = Ledger(tmp_path / "ledger.json", {})
+    ledger.entries["b" * 32] = Entry("id2", "salt", "badge-b", "2020-01-02", {"status": 1})
+    ledger.entries["a" * 32] = Entry("id1", 'sa"lt', "badge-à", "2020-01-01", {"status": 0})
+    ledger.entries["c" * 32] = Entry("id3", "salt", "badge-c", "2020-01-03", {})
+    ledger.save()
+    text = ledger.path.read_text("utf-8")
+    assert text.splitlines()[1].startswith(f'"{"a" * 32}": {{"id": "id1", "salt": "sa\\"lt"')
+    again = Ledger.load(tmp_path)
+    assert {k: e.to_json() for k, e in again.entries.items()} == {
+        k: e.to_json() for k, e in ledger.entries.items()
+    }
+    assert again.serialise() == text
