@@ -372,3 +372,30 @@ def test_award_files_parsed_in_two_processes_load_as_in_one(
     assert "2017-broken.yaml:2: recipient 1: no issue date" in str(one[1])
     assert "2019-copy-3.yaml:2: invalid YAML" in str(one[2])
     assert _load_all(project, monkeypatch, two=True) == one
+
+
+def test_the_loaded_model_is_out_of_the_collector_until_the_build_ends(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import gc
+
+    import generator.build
+
+    frozen: list[int] = []
+    real = generator.build._inputs_digest
+
+    def spy(*args: object, **kwargs: object) -> str:
+        frozen.append(gc.get_freeze_count())
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(generator.build, "_inputs_digest", spy)
+    result = run(project)
+    assert frozen and frozen[0] >= len(result.model.awards), "frozen while the build runs"
+    assert gc.get_freeze_count() == 0, "and collectable again once it returns"
+    badge = next((project / "content" / "badges").glob("*.md"))
+    badge.write_text(badge.read_text("utf-8") + "\nÉcrire à x.y@example.org.\n", "utf-8")
+    options = BuildOptions(content_dir=project / "content", output_dir=project / "output", now=NOW)
+    with pytest.raises(generator.errors.InsigneError, match="self-check"):
+        build(options)  # fails after loading, in its self-check
+    assert len(frozen) == 2
+    assert gc.get_freeze_count() == 0, "also when the build fails"
