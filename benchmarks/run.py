@@ -14,8 +14,9 @@ and bytes written from the output tree's inodes before and after):
   templates equivalent to ours, cold;
 - then, up to 10,000 awards, `--repeat` more cold builds of each, Hugo, Insigne and Insigne
   `--no-verify` alternating, reported as medians with every wall time (this machine's speed
-  drifts from minute to minute); above 10,000, `--scale-repeat` more cold `--no-verify`
-  builds, whose median is set against the 10,000 one;
+  drifts from minute to minute), each round with the floor (`floor()`): `insigne check`
+  alone and the same files written again from memory (`floor.py`); above 10,000,
+  `--scale-repeat` more cold `--no-verify` builds, whose median is set against the 10,000 one;
 - openbadges-bakery 2.0.0 (in `.venv-validator`) baking a sample of the same images and
   assertions, against Insigne's baking of the same sample;
 - pyld canonicalising a sample of the same awards as Open Badges 3.0 credentials, against
@@ -300,8 +301,14 @@ def cold_rounds(
     """
     synth.generate(site, n)  # the same awards as Hugo's: earlier additions and edits removed
     env = build_env(code, work)
-    walls: dict[str, list[float]] = {"hugo": [], "insigne": [], "insigne_no_verify": []}
-    for _ in range(repeat):
+    walls: dict[str, list[float]] = {
+        "hugo": [],
+        "insigne": [],
+        "insigne_no_verify": [],
+        "floor_load": [],
+        "floor_write": [],
+    }
+    for round_ in range(repeat):
         if hugo_dir is not None:
             hugo = measure_hugo(hugo_dir)
             if hugo is not None:
@@ -310,13 +317,39 @@ def cold_rounds(
             clean_output(site)
             cold = measured("cold", insigne(code, site, *flags), env, site / "output")
             walls[key].append(round(cold.wall, 2))
+        load, write = floor(code, work, site, env, round_)
+        walls["floor_load"].append(load)
+        walls["floor_write"].append(write)
     report: dict[str, Any] = {"rounds": repeat, "walls": walls}
     for tool, values in walls.items():
         if values:
-            report[f"{tool}_median"] = statistics.median(values)
+            report[f"{tool}_median"] = round(statistics.median(values), 3)
+    report["floor_median"] = round(report["floor_load_median"] + report["floor_write_median"], 2)
     if walls["hugo"] and walls["insigne"]:
-        report["ratio_of_medians"] = round(report["insigne_median"] / report["hugo_median"], 2)
+        hugo_median = report["hugo_median"]
+        report["ratio_of_medians"] = round(report["insigne_median"] / hugo_median, 2)
+        report["floor_ratio"] = round(report["floor_median"] / hugo_median, 2)
     return report
+
+
+def floor(code: Path, work: Path, site: Path, env: dict[str, str], round_: int) -> list[float]:
+    """What no cold build of this site can go below, in wall seconds: [load, write].
+
+    load: `insigne check` (start, imports, reading and validating the content, no output);
+    write: creating the files of the last cold build again, from memory (`floor.py`).
+    """
+    check = [sys.executable, "-m", "generator", "check", "--content", str(site / "content")]
+    load = measured("floor: load", check, env, None)
+    dest = work / f"floor-{round_}"
+    set_aside(dest)
+    done = subprocess.run(
+        [sys.executable, str(HERE / "floor.py"), str(site / "output"), str(dest)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    set_aside(dest)
+    return [round(load.wall, 2), json.loads(done.stdout)["wall"]]
 
 
 def scale_rounds(code: Path, work: Path, site: Path, n: int, repeat: int) -> dict[str, Any]:
