@@ -25,8 +25,10 @@ import json
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from pyld import jsonld as pyld
-from pyld.context_resolver import ContextResolver
+from generator.jsonld import pyld_module
+
+pyld = pyld_module()  # first: it imports pyld without its network loader
+from pyld.context_resolver import ContextResolver  # noqa: E402
 
 Quad = tuple[str, str, str]
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import copy
+import subprocess
+import sys
 from typing import Any
 
 import pytest
@@ -231,6 +233,28 @@ def test_loader_refuses_unknown_urls() -> None:
     doc["@context"] = [*doc["@context"], "https://contexts.example.net/extra.json"]
     with pytest.raises(jsonld.JsonLdError, match=r"contexts\.example\.net/extra\.json"):
         jsonld.canonicalize(doc)
+
+
+def test_pyld_is_imported_without_requests_and_cannot_fetch() -> None:
+    # A fresh interpreter: in this one, another test may have imported requests already.
+    script = """
+import sys
+from generator import fastcanon, jsonld
+pyld = jsonld.pyld_module()
+assert fastcanon.pyld is pyld
+assert "requests" not in sys.modules, "requests was imported"
+try:
+    pyld.expand({"@context": "https://example.org/context.json", "name": "x"})
+except pyld.JsonLdError as error:
+    print("refused:", error)
+import requests  # still importable by anyone who needs it
+print("requests", requests.__name__)
+"""
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0, done.stderr
+    assert "refused:" in done.stdout and "requests requests" in done.stdout
 
 
 def test_loader_returns_independent_copies() -> None:
