@@ -107,6 +107,21 @@ def check_tree(
     return checker.report
 
 
+def _by_stem(files: list[str]) -> Iterator[list[str]]:
+    """Runs of sorted paths that differ only in their extension."""
+    group: list[str] = []
+    stem = None
+    for rel in files:
+        here = rel.rsplit(".", 1)[0]
+        if here != stem and group:
+            yield group
+            group = []
+        stem = here
+        group.append(rel)
+    if group:
+        yield group
+
+
 def _is_shared(rel: str) -> bool:
     """Documents other files are checked against: changing one calls for a full check."""
     return (
@@ -145,6 +160,8 @@ class _Checker:
         # Files read so far: every file in scope, others only when a check looks them up.
         self.docs: dict[str, Any] = {}
         self.raw: dict[str, bytes] = {}
+        # Files read or parsed for a check of another file, let go with its group (`_forget`).
+        self.looked_up: list[str] = []
         self.all_files: set[str] = set()
         self.base = ""
         self.issuer_email = ""
@@ -176,19 +193,40 @@ class _Checker:
         for rel in files:  # by name, over the whole scope: cheap, and never to be missed
             if rel.lower().endswith(PRIVATE_KEY_SUFFIXES):
                 self.report.add(rel, "a key file is published (private keys must never be)")
-        for rel in scope:
-            self._read(rel)
-        scope_docs = [rel for rel in scope if rel in self.docs]
         if not self._issuer():
-            self._scan_all(scope)
+            for group in _by_stem(scope):
+                self._read_group(group)
+                self._scan_all(group)
+                self._forget(group)
             return
-        self._scan_all(scope)
-        for rel in scope_docs:
-            self._check_document(rel, self.docs[rel])
         revoked_listed = self._revocation_list()
-        self._assertions(revoked_listed, scope_docs)
-        self._baked_orphans(scope)
+        seen: set[str] = set()
+        # A file and those named like it (an assertion, its image, its JWS) are checked
+        # together, then let go: what is held at once is one group, not the whole tree.
+        for group in _by_stem(scope):
+            self._read_group(group)
+            self._scan_all(group)
+            group_docs = [rel for rel in group if rel in self.docs]
+            for rel in group_docs:
+                self._check_document(rel, self.docs[rel])
+            self._assertions(revoked_listed, group_docs, seen)
+            self._baked_orphans(group)
+            self._forget(group)
+        self._revocations_seen(revoked_listed, seen)
         self.report.shapes = self.shapes_checked
+
+    def _read_group(self, group: list[str]) -> None:
+        for rel in group:
+            self._read(rel)
+
+    def _forget(self, group: list[str]) -> None:
+        """Let go of a checked group and of what its checks looked up, shared documents aside."""
+        for rel in (*group, *self.looked_up):
+            if not _is_shared(rel):
+                self.raw.pop(rel, None)
+                self.docs.pop(rel, None)
+                self.doc_shapes.pop(rel, None)
+        self.looked_up.clear()
 
     def _still_a_badge(self, rel: str) -> bool:
         """A changed BadgeClass that is still one at its URL: its assertions need no new check.
@@ -208,16 +246,18 @@ class _Checker:
         data = self.raw.get(rel)
         if data is None:
             data = self.contents.get(rel)
-        if data is None:
-            with open(os.path.join(self.root, rel), "rb") as handle:
-                data = handle.read()
-        self.raw[rel] = data
+            if data is None:
+                with open(os.path.join(self.root, rel), "rb") as handle:
+                    data = handle.read()
+            self.raw[rel] = data
+            self.looked_up.append(rel)
         return data
 
     def _doc(self, rel: str) -> Any:
         if rel not in self.docs and rel.endswith(".json") and rel in self.all_files:
             try:
                 self.docs[rel] = json.loads(self._raw(rel).decode("utf-8"))
+                self.looked_up.append(rel)
             except (UnicodeDecodeError, ValueError):
                 return None  # reported when that file itself is checked
         return self.docs.get(rel)
@@ -402,8 +442,7 @@ class _Checker:
                 self.report.add(rel, f"revokedAssertions entry without an id: {entry!r}")
         return listed
 
-    def _assertions(self, revoked_listed: set[str], rels: list[str]) -> None:
-        seen: set[str] = set()
+    def _assertions(self, revoked_listed: set[str], rels: list[str], seen: set[str]) -> None:
         for rel in rels:
             doc = self.docs[rel]
             if not isinstance(doc, dict) or doc.get("@context") != OB2_CONTEXT:
@@ -417,6 +456,8 @@ class _Checker:
                 self._revoked(rel, doc, revoked_listed)
             else:
                 self._valid_assertion(rel, doc, revoked_listed)
+
+    def _revocations_seen(self, revoked_listed: set[str], seen: set[str]) -> None:
         # Listed ids not seen here were checked elsewhere (another scope, an earlier check) if
         # they are in the tree at all: look them up.
         for listed in sorted(revoked_listed - seen):
@@ -557,7 +598,7 @@ class _Checker:
             self.report.add(rel, f"baked image without a hosted credential ({hosted})")
             return
         try:
-            payload = unbake(self.raw[rel], "openbadgecredential")
+            payload = unbake(self._raw(rel), "openbadgecredential")
         except BakingError as exc:
             self.report.add(rel, f"cannot be read as a baked image ({exc})")
             return

@@ -32,6 +32,8 @@ from generator.errors import InsigneError, Problem
 from generator.manifest import Manifest
 
 _RENAME_EXCHANGE = 2  # linux/fs.h
+# Bytes of written files a process keeps for the self-check (see retain_written).
+RETAIN_LIMIT = 128 * 2**20
 _AT_FDCWD = -100
 
 
@@ -156,6 +158,7 @@ class OutputWriter:
         self._prelinked: set[str] | None = None
         # What this process wrote, by path, once `retain_written` is called (else None).
         self.retained: dict[str, bytes] | None = None
+        self._retain_left = 0
 
     # -- lifecycle -------------------------------------------------------------------------
     def begin(self, manifest: Manifest | None = None) -> None:
@@ -300,15 +303,17 @@ class OutputWriter:
         return set(self._produced)
 
     # -- writing ---------------------------------------------------------------------------
-    def retain_written(self) -> None:
-        """Keep the bytes of every file written from now on in `retained`.
+    def retain_written(self, limit: int = RETAIN_LIMIT) -> None:
+        """Keep the bytes of the files written from now on in `retained`, up to `limit` bytes.
 
-        The self-check then reads them from memory instead of reading every file back: about
-        a second of system time in a first build of 10,000 awards. They are the bytes the file
-        holds (`write` writes them whole, to a file it has just created), and the check held
-        them all at once anyway.
+        The self-check then takes them from memory instead of reading them back: about a
+        second of system time in a first build of 10,000 awards (about 50 MB per process).
+        They are the bytes the file holds (`write` writes them whole, to a file it has just
+        created). Past `limit`, files are read back: a large site's build stays within its
+        memory (100,000 awards write about 1 GB).
         """
         self.retained = {}
+        self._retain_left = limit
 
     def write(self, rel: str, data: bytes) -> bool:
         """Stage `data` at `rel`; return True if it differed from the previous output."""
@@ -346,8 +351,9 @@ class OutputWriter:
         self.stats.written += 1
         self.stats.bytes_written += len(data)
         self.stats.written_paths.append(rel)
-        if self.retained is not None:
+        if self.retained is not None and len(data) <= self._retain_left:
             self.retained[rel] = data
+            self._retain_left -= len(data)
         return True
 
     def keep(self, rel: str) -> bool:

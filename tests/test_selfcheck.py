@@ -527,3 +527,39 @@ def test_build_checks_what_it_wrote_without_reading_it_back(
     # It looks up files it kept (the BadgeClass its assertion names), never one it wrote.
     assert staged, "an incremental check reads the kept files it checks against"
     assert new not in staged and f"{new.removesuffix('.json')}.html" not in staged
+
+
+def test_the_check_holds_one_group_of_files_at_a_time(
+    built: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import generator.selfcheck as selfcheck
+
+    held: list[int] = []
+    read_group = selfcheck._Checker._read_group
+
+    def spy(self: selfcheck._Checker, group: list[str]) -> None:
+        read_group(self, group)
+        held.append(len(self.raw))
+
+    monkeypatch.setattr(selfcheck._Checker, "_read_group", spy)
+    report = check_tree(built)
+    assert report.ok and report.assertions >= 5
+    shared = [
+        p for p in built.rglob("*.json") if selfcheck._is_shared(p.relative_to(built).as_posix())
+    ]
+    # An assertion, its baked image and the documents every check refers to, never the tree.
+    assert max(held) <= len(shared) + 3, (max(held), len(shared))
+    assert report.files > len(shared) + 3 + 20
+
+
+def test_a_writer_keeps_written_bytes_up_to_its_limit(tmp_path: Path) -> None:
+    from generator.writer import OutputWriter
+
+    writer = OutputWriter(tmp_path / "output")
+    writer.begin()
+    writer.retain_written(limit=100)
+    writer.write("a.json", b"x" * 60)
+    writer.write("big.png", b"y" * 50)  # would pass the limit: read back by the check instead
+    writer.write("b.json", b"z" * 40)
+    assert writer.retained == {"a.json": b"x" * 60, "b.json": b"z" * 40}
+    writer.abort()
