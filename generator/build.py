@@ -14,7 +14,13 @@ from typing import TYPE_CHECKING
 from generator.content import load_model
 from generator.errors import InsigneError, Problem
 from generator.keys import default_key_dir
-from generator.manifest import HostedKeys, Manifest, compiled_templates_dir, inputs_digest
+from generator.manifest import (
+    HostedKeys,
+    Manifest,
+    compiled_templates_dir,
+    inputs_digest,
+    paused_gc,
+)
 from generator.model import Award, SiteModel
 from generator.parallel import Latch, SharedChunks, run_pair
 from generator.parallel import available as parallel_available
@@ -62,14 +68,16 @@ def build(options: BuildOptions) -> BuildResult:
     try:
         return _build(options)
     finally:
-        gc.unfreeze()  # what load_model froze (see paused_gc): collectable again from here
+        gc.unfreeze()  # what _build froze after loading: collectable again from here
 
 
 def _build(options: BuildOptions) -> BuildResult:
     started = time.perf_counter()
     content_dir = options.content_dir.resolve()
-    manifest = Manifest.load(options.output_dir)
-    loaded = load_model(content_dir, options.base_url, options.now, options.locked, manifest)
+    # What is loaded lives as long as the build: out of the collector's way until it ends.
+    with paused_gc(freeze=True):
+        manifest = Manifest.load(options.output_dir)
+        loaded = load_model(content_dir, options.base_url, options.now, options.locked, manifest)
     model = loaded.model
     theme = Theme(content_dir.parent, model.site.theme)
     notices = list(loaded.notices)

@@ -34,7 +34,7 @@ def load_model(
     `cache`: the build manifest, whose parsed award files spare re-reading unchanged ones.
     """
     # Loading makes an object or more per award and frees next to nothing: see paused_gc.
-    with paused_gc(freeze=True):
+    with paused_gc():
         return _load_model(content_dir, base_url, now, locked, cache)
 
 
