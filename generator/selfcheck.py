@@ -157,7 +157,8 @@ class _Checker:
         self.now = now
         self.report = Report()
         self.changed = None if changed is None else set(changed)
-        # Files read so far: every file in scope, others only when a check looks them up.
+        # Files read and not yet let go (see `_forget`): the group being checked, what its
+        # checks looked up, and the shared documents every check refers to.
         self.docs: dict[str, Any] = {}
         self.raw: dict[str, bytes] = {}
         # Files read or parsed for a check of another file, let go with its group (`_forget`).
