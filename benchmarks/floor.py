@@ -17,6 +17,8 @@ import os
 import sys
 import time
 
+from generator.writer import write_and_close
+
 
 def read_tree(source: str) -> tuple[list[str], list[tuple[str, bytes]]]:
     folders: list[str] = []
@@ -33,12 +35,7 @@ def read_tree(source: str) -> tuple[list[str], list[tuple[str, bytes]]]:
 def write_files(dest: str, files: list[tuple[str, bytes]]) -> None:
     for rel, data in files:
         fd = os.open(os.path.join(dest, rel), os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
-        try:
-            view = memoryview(data)
-            while view:
-                view = view[os.write(fd, view) :]
-        finally:
-            os.close(fd)
+        write_and_close(fd, data)  # as the build's writer writes a file
 
 
 def main(source: str, dest: str) -> dict[str, float | int]:

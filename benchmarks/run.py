@@ -343,6 +343,7 @@ def floor(code: Path, work: Path, site: Path, env: dict[str, str], round_: int) 
     set_aside(dest)
     done = subprocess.run(
         [sys.executable, str(HERE / "floor.py"), str(site / "output"), str(dest)],
+        env=env,  # the measured code's writer
         capture_output=True,
         text=True,
         check=True,

@@ -27,7 +27,7 @@ import traceback
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any, Generic, TypeVar
 
-from generator.writer import OutputWriter
+from generator.writer import OutputWriter, write_and_close
 
 _PR_SET_PDEATHSIG = 1
 T = TypeVar("T")
@@ -145,12 +145,8 @@ class SharedChunks(Generic[T]):
         self._read, write = os.pipe()
         os.set_blocking(self._read, False)
         count = -(-len(items) // self.size)
-        view = memoryview(b"".join(self._NUMBER.pack(i) for i in range(count)))
-        try:
-            while view:
-                view = view[os.write(write, view) :]
-        finally:
-            os.close(write)  # a read then finds the end once every number is taken
+        # Closed once written: a read then finds the end once every number is taken.
+        write_and_close(write, b"".join(self._NUMBER.pack(i) for i in range(count)))
 
     def take(self) -> Sequence[T] | None:
         """A chunk no one else has, or None when all are taken."""

@@ -91,6 +91,16 @@ def _link_tree(source: Path, dest: Path) -> tuple[set[str], set[str]]:
     return files, dirs
 
 
+def write_and_close(fd: int, data: bytes) -> None:
+    """Write all of `data` to `fd` (a write may take less than it is given), then close it."""
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view) :]
+    finally:
+        os.close(fd)
+
+
 def _link_file(source: str, dest: str | Path) -> None:
     try:
         os.link(source, dest)
@@ -341,13 +351,7 @@ class OutputWriter:
                 # Defensive: a stray link in a recycled tree must never be written through.
                 with contextlib.suppress(FileNotFoundError):
                     os.unlink(target)
-        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
-        try:
-            view = memoryview(data)
-            while view:
-                view = view[os.write(fd, view) :]
-        finally:
-            os.close(fd)
+        write_and_close(os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644), data)
         self.stats.written += 1
         self.stats.bytes_written += len(data)
         self.stats.written_paths.append(rel)
