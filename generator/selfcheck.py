@@ -246,12 +246,16 @@ class _Checker:
         """A file's bytes, read on first use (files outside the scope are looked up only)."""
         data = self.raw.get(rel)
         if data is None:
-            data = self.contents.get(rel)
-            if data is None:
-                with open(os.path.join(self.root, rel), "rb") as handle:
-                    data = handle.read()
-            self.raw[rel] = data
+            data = self.raw[rel] = self._bytes(rel)
             self.looked_up.append(rel)
+        return data
+
+    def _bytes(self, rel: str) -> bytes:
+        """The file's bytes: those handed over in `contents`, else read from the tree."""
+        data = self.contents.get(rel)
+        if data is None:
+            with open(os.path.join(self.root, rel), "rb") as handle:
+                data = handle.read()
         return data
 
     def _doc(self, rel: str) -> Any:
@@ -271,15 +275,11 @@ class _Checker:
                 yield rel.replace(os.sep, "/")
 
     def _read(self, rel: str) -> None:
-        data = self.contents.get(rel)
-        if data is None:
-            path = os.path.join(self.root, rel)
-            if os.path.islink(path):
-                self.report.add(rel, "is a symbolic link (static hosts may not follow it)")
-                return
-            with open(path, "rb") as handle:
-                data = handle.read()
-        self.raw[rel] = data
+        # What `contents` holds was just written as a regular file: only the tree can hold links.
+        if rel not in self.contents and os.path.islink(os.path.join(self.root, rel)):
+            self.report.add(rel, "is a symbolic link (static hosts may not follow it)")
+            return
+        data = self.raw[rel] = self._bytes(rel)
         if rel.endswith(".json"):
             try:
                 self.docs[rel] = json.loads(data.decode("utf-8"))
