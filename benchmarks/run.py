@@ -316,7 +316,7 @@ def cold_rounds(
             clean_output(site)
             cold = measured("cold", insigne(code, site, *flags), env, site / "output")
             walls[key].append(round(cold.wall, 2))
-        load, write = floor(code, work, site, env, round_)
+        load, write = floor(work, site, env, round_)
         walls["floor_load"].append(load)
         walls["floor_write"].append(write)
     report: dict[str, Any] = {"rounds": repeat, "walls": walls}
@@ -331,7 +331,7 @@ def cold_rounds(
     return report
 
 
-def floor(code: Path, work: Path, site: Path, env: dict[str, str], round_: int) -> list[float]:
+def floor(work: Path, site: Path, env: dict[str, str], round_: int) -> list[float]:
     """What no cold build of this site can go below, in wall seconds: [load, write].
 
     load: `insigne check` (start, imports, reading and validating the content, no output);
@@ -621,11 +621,10 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{n}: cold rounds: {block['cold_rounds']}", file=sys.stderr)
         elif args.scale_repeat > 0 and n > 10_000:
             block["scale_rounds"] = scale_rounds(code, work, site, n, args.scale_repeat)
-            smaller = results["sizes"].get("10000", {}).get("cold_rounds", {}).get("walls", {})
-            if smaller.get("insigne_no_verify"):
-                base = statistics.median(smaller["insigne_no_verify"])
+            smaller = results["sizes"].get("10000", {}).get("cold_rounds", {})
+            if "insigne_no_verify_median" in smaller:
                 block["scale_rounds"]["ratio_to_10000_median"] = round(
-                    block["scale_rounds"]["median"] / base, 2
+                    block["scale_rounds"]["median"] / smaller["insigne_no_verify_median"], 2
                 )
             print(f"{n}: scale rounds: {block['scale_rounds']}", file=sys.stderr)
         if n == 10_000 or n == args.awards[0]:
