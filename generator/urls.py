@@ -42,6 +42,15 @@ def badge_image(slug: str, kind: str) -> str:
     return f"badges/{slug}.{kind}"
 
 
+# Social previews (generator/previews.py): PNG, for og:image, in a folder of their own so that
+# no badge slug can collide with them.
+ISSUER_PREVIEW = "previews/issuer.png"
+
+
+def badge_preview(slug: str) -> str:
+    return f"previews/badges/{slug}.png"
+
+
 def criteria_page(slug: str, lang_prefix: str = "") -> str:
     return f"{lang_prefix}badges/{slug}.html"
 
