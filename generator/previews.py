@@ -23,6 +23,8 @@ WIDTH, HEIGHT = 1200, 630
 # The badge's box: room on every side, so that X's 2:1 crop (1200x600) keeps it whole.
 BOX = 480
 DEFAULT_BACKGROUND = "#ffffff"
+# Where an SVG may draw text (<text>, and fonts named in CSS or attributes).
+_TEXT = re.compile(rb"<(?:[A-Za-z_][-.\w]*:)?text[\s>/]|font", re.IGNORECASE)
 _BACKGROUND = re.compile(r"--bg\s*:\s*(#[0-9a-fA-F]{6}|#[0-9a-fA-F]{3})\s*[;}]")
 
 
@@ -62,8 +64,14 @@ def preview_png(data: bytes, kind: str, background: str = DEFAULT_BACKGROUND) ->
         import resvg_py
 
         try:
-            # width and height together: fitted into the box, its aspect ratio kept.
-            raster = resvg_py.svg_to_bytes(svg_string=data.decode("utf-8"), width=BOX, height=BOX)
+            # width and height together: fitted into the box, its aspect ratio kept. Loading
+            # the system's fonts costs more than drawing a badge: only for an SVG with text.
+            raster = resvg_py.svg_to_bytes(
+                svg_string=data.decode("utf-8"),
+                width=BOX,
+                height=BOX,
+                skip_system_fonts=not _TEXT.search(data),
+            )
         except (ValueError, UnicodeDecodeError) as exc:
             raise PreviewError(f"cannot be drawn ({exc})") from None
         image = Image.open(io.BytesIO(bytes(raster)))
@@ -75,9 +83,9 @@ def preview_png(data: bytes, kind: str, background: str = DEFAULT_BACKGROUND) ->
         scale = BOX / max(badge.size)
         size = (max(1, round(badge.width * scale)), max(1, round(badge.height * scale)))
         badge = badge.resize(size, Image.Resampling.LANCZOS)
-    canvas = Image.new("RGBA", (WIDTH, HEIGHT), background)
-    canvas.alpha_composite(badge, ((WIDTH - badge.width) // 2, (HEIGHT - badge.height) // 2))
+    canvas = Image.new("RGB", (WIDTH, HEIGHT), background)
+    canvas.paste(badge, ((WIDTH - badge.width) // 2, (HEIGHT - badge.height) // 2), badge)
     out = io.BytesIO()
     # No text chunks, no time: the bytes depend on the pixels only.
-    canvas.convert("RGB").save(out, format="PNG", optimize=False, compress_level=9)
+    canvas.save(out, format="PNG")
     return out.getvalue()
