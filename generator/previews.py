@@ -87,5 +87,6 @@ def preview_png(data: bytes, kind: str, background: str = DEFAULT_BACKGROUND) ->
     canvas.paste(badge, ((WIDTH - badge.width) // 2, (HEIGHT - badge.height) // 2), badge)
     out = io.BytesIO()
     # No text chunks, no time: the bytes depend on the pixels only.
-    canvas.save(out, format="PNG")
+    # Level 3: about two thirds of the default level's time on these flat canvases, 8 KB more.
+    canvas.save(out, format="PNG", compress_level=3)
     return out.getvalue()
