@@ -67,7 +67,7 @@ def preview_png(data: bytes, kind: str, background: str = DEFAULT_BACKGROUND) ->
             # width and height together: fitted into the box, its aspect ratio kept. Loading
             # the system's fonts costs more than drawing a badge: only for an SVG with text.
             raster = resvg_py.svg_to_bytes(
-                svg_string=data.decode("utf-8"),
+                svg_string=data.decode("utf-8-sig"),  # the loader accepts UTF-8 only
                 width=BOX,
                 height=BOX,
                 skip_system_fonts=not _TEXT.search(data),
