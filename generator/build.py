@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from generator import urls
 from generator.content import load_model
 from generator.errors import InsigneError, Problem
 from generator.keys import default_key_dir
@@ -159,6 +160,7 @@ def _build(options: BuildOptions) -> BuildResult:
         def documents() -> None:
             linker = writer.spare_linker() if first_pair else None
             baker = BakedImages(model.badges)
+            writer.write(urls.NO_JEKYLL, b"")
             write_ob2(model, writer, baker, signer, hosted=shared is None, keys=hosted_keys)
             if not write_ob3(model, writer, baker, signer):
                 notices.append(

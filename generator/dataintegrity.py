@@ -78,8 +78,22 @@ def sign_eddsa_rdfc_2022(
 
 
 def attach_proof(unsigned: dict[str, Any], proof: dict[str, Any]) -> dict[str, Any]:
-    """The document with a (possibly cached) proof added; `unsigned` is left untouched."""
-    return {**unsigned, "proof": dict(proof)}
+    """The document with a (possibly cached) proof added; `unsigned` is left untouched.
+
+    The proof is published in a one-item list: Data Integrity allows an object or a list, and
+    1EdTech's Open Badges 3.0 JSON Schemas (which the Learner Credential Wallet's verifier
+    applies) accept only a list. The signature does not cover where the proof sits, so a
+    proof signed or cached as an object stays valid.
+    """
+    return {**unsigned, "proof": [dict(proof)]}
+
+
+def single_proof(signed: dict[str, Any]) -> dict[str, Any] | None:
+    """The one proof of a signed document, published as an object or a one-item list."""
+    proof = signed.get("proof")
+    if isinstance(proof, list) and len(proof) == 1:
+        proof = proof[0]
+    return proof if isinstance(proof, dict) else None
 
 
 def verify_eddsa_rdfc_2022(
@@ -91,8 +105,8 @@ def verify_eddsa_rdfc_2022(
     Only the signature is checked here: resolving the verification method and checking the
     credential's status is the verifier's job.
     """
-    proof = signed.get("proof")
-    if not isinstance(proof, dict):
+    proof = single_proof(signed)
+    if proof is None:
         return False
     if proof.get("type") != PROOF_TYPE or proof.get("cryptosuite") != CRYPTOSUITE:
         return False

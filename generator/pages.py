@@ -10,20 +10,24 @@ Markdown only when the award has a narrative.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import partial
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlencode
 
 import markdown
 
 from generator import urls
+from generator.errors import InsigneError, Problem
 from generator.i18n import Catalogue
 from generator.manifest import award_fingerprint, code_digest, digest_text, tree_digest
 from generator.markdown_render import render_markdown, safe_url
 from generator.model import Award, Badge, Evidence, Site, SiteModel
+from generator.previews import PreviewError, preview_png, renderer_version, theme_background
 from generator.stencil import StencilSet
 from generator.theme import Theme
 from generator.writer import OutputWriter
@@ -31,7 +35,16 @@ from generator.writer import OutputWriter
 LINKEDIN_ADD_URL = "https://www.linkedin.com/profile/add"
 # What the shipped award page (award.html, base.html) shows of its badge's view; a test reads
 # the templates to hold this list to them.
-AWARD_PAGE_BADGE_FIELDS = ("slug", "name", "description", "text_lang", "image", "image_url", "page")
+AWARD_PAGE_BADGE_FIELDS = (
+    "slug",
+    "name",
+    "description",
+    "text_lang",
+    "image",
+    "image_url",
+    "preview_url",
+    "page",
+)
 
 
 @dataclass(frozen=True)
@@ -61,6 +74,10 @@ def issuer_view(site: Site) -> dict[str, Any]:
         if issuer.image and issuer.image_type
         else None,
         "page": urls.issuer_page(),
+        # The home and issuer pages' og:image (see write_previews).
+        "preview_url": urls.absolute(site.base_url, urls.ISSUER_PREVIEW)
+        if issuer.image and issuer.image_type
+        else None,
         "json": urls.ISSUER_JSON,
         "revocations": urls.REVOCATIONS_JSON,
     }
@@ -94,6 +111,7 @@ def badge_view(
         "translated": translated,
         "image": urls.badge_image(badge.slug, badge.image_type),
         "image_url": urls.absolute(site.base_url, urls.badge_image(badge.slug, badge.image_type)),
+        "preview_url": urls.absolute(site.base_url, urls.badge_preview(badge.slug)),
         "json": urls.badge_json(badge.slug),
         "page": urls.criteria_page(badge.slug),
         "criteria_html": criteria_html,
@@ -296,6 +314,64 @@ class _PageRenderer:
         self.writer.write(urls.NOT_FOUND_PAGE, html.encode("utf-8"))
 
 
+def write_previews(site: Site, badges: Iterable[Badge], theme: Theme, writer: OutputWriter) -> None:
+    """The social preview PNG of each badge and of the issuer's image (generator/previews.py).
+
+    Each is kept unrendered while its image, the theme's background and the renderer are
+    unchanged: resvg and a 1200x630 PNG cost tens of milliseconds a badge.
+    """
+    background = theme_background(theme.static_files().get("style.css"))
+    base = digest_text(code_digest(), renderer_version(), background)
+    issuer = site.issuer
+    if issuer.image is not None and issuer.image_type:
+        _preview(
+            writer,
+            "preview-issuer",
+            urls.ISSUER_PREVIEW,
+            issuer.image,
+            issuer.image_type,
+            site.content_dir / "site.yaml",
+            base,
+            background,
+        )
+    for badge in badges:
+        _preview(
+            writer,
+            f"preview-badge:{badge.slug}",
+            urls.badge_preview(badge.slug),
+            badge.image,
+            badge.image_type,
+            badge.source,
+            base,
+            background,
+        )
+
+
+def _preview(
+    writer: OutputWriter,
+    group: str,
+    rel: str,
+    image: Path,
+    kind: str,
+    source: Path,
+    base: str,
+    background: str,
+) -> None:
+    data = image.read_bytes()
+    key = digest_text(base, kind, hashlib.sha256(data).hexdigest())
+
+    def produce() -> None:
+        try:
+            png = preview_png(data, kind, background)
+        except PreviewError as exc:
+            raise InsigneError(
+                Problem(source, f"image {image.name}: no social preview can be made: {exc}")
+            ) from None
+        writer.write(rel, png)
+
+    writer.cached(group, key, produce)
+
+
 def site_languages(site: Site, theme: Theme) -> list[Language]:
     locale_dirs = theme.locale_dirs()
     return [
@@ -358,6 +434,7 @@ def write_pages(
     theme_key = digest_text(code_digest(), tree_digest(theme.dirs))
     for rel, source in theme.static_files().items():
         writer.copy_file(urls.STATIC_DIR + rel, source)
+    write_previews(site, model.badges.values(), theme, writer)
 
     awards_by_badge: dict[str, list[Award]] = {slug: [] for slug in model.badges}
     for award in model.awards:

@@ -7,6 +7,7 @@ from functools import partial
 from typing import Any
 
 from generator import ob3, urls
+from generator.dataintegrity import single_proof
 from generator.dates import ob_datetime
 from generator.didweb import did_document, did_document_path
 from generator.keys import ED25519
@@ -39,7 +40,7 @@ def _write_credential(
     if award.revoked is None:
         baked = baker.bake_credential(award.badge, data.decode("utf-8"))
         writer.write(urls.credential_image(award.id, badge.image_type), baked)
-    return _credential_key(base, signer.last_proof_key, signed["proof"])
+    return _credential_key(base, signer.last_proof_key, single_proof(signed))
 
 
 def write_ob3(model: SiteModel, writer: OutputWriter, baker: BakedImages, signer: Signer) -> bool:

@@ -14,7 +14,12 @@ from typing import Any
 from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
 
 from generator import jws
-from generator.dataintegrity import attach_proof, sign_eddsa_rdfc_2022, unsigned_hash
+from generator.dataintegrity import (
+    attach_proof,
+    sign_eddsa_rdfc_2022,
+    single_proof,
+    unsigned_hash,
+)
 from generator.didweb import did_from_base_url
 from generator.errors import InsigneError, Problem
 from generator.keys import ED25519, RSA, KeyRing, PrivateKey, PublicKey
@@ -111,7 +116,8 @@ class Signer:
         created = unsigned.get("validFrom") or "1970-01-01T00:00:00Z"
         signed = sign_eddsa_rdfc_2022(unsigned, private, self.verification_method(public), created)
         self.last_proof_key = cache_key("ob3", public.id, digest)
-        self.cache.put(self.last_proof_key, signed["proof"])
+        # The cache holds the proof itself, as it always has; `attach_proof` places it.
+        self.cache.put(self.last_proof_key, single_proof(signed))
         self.signed_now += 1
         return signed
 

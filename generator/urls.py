@@ -11,6 +11,9 @@ ISSUER_JSON = "issuer.json"
 REVOCATIONS_JSON = "revocations.json"
 STATUS_LIST_JSON = "status/revocation.json"
 STATIC_DIR = "static/"
+# An empty file that turns off GitHub Pages' default Jekyll step, which drops every file or
+# folder whose name starts with "." or "_" (so .well-known/did.json, the issuer's did:web).
+NO_JEKYLL = ".nojekyll"
 NOT_FOUND_PAGE = "404.html"  # at the root only: static hosts serve this one file for any miss
 
 
@@ -37,6 +40,15 @@ def badge_json(slug: str) -> str:
 
 def badge_image(slug: str, kind: str) -> str:
     return f"badges/{slug}.{kind}"
+
+
+# Social previews (generator/previews.py): PNG, for og:image, in a folder of their own so that
+# no badge slug can collide with them.
+ISSUER_PREVIEW = "previews/issuer.png"
+
+
+def badge_preview(slug: str) -> str:
+    return f"previews/badges/{slug}.png"
 
 
 def criteria_page(slug: str, lang_prefix: str = "") -> str:

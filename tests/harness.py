@@ -250,3 +250,39 @@ def verify_ob3(inputs: list[str | Path], port: int, timeout: float = 180.0) -> l
             f"{done.stdout}\n{done.stderr}"
         )
     return reports
+
+
+OB3_CORE_VERIFIER = JS_DIR / "verify-ob3-core.mjs"
+
+
+def verify_ob3_core(
+    inputs: list[str | Path], port: int, timeout: float = 180.0
+) -> list[dict[str, Any]]:
+    """Run @digitalcredentials/verifier-core (the Learner Credential Wallet's and VerifierPlus's
+    verifier) on credentials served on `port`, with its JSON Schema check on.
+
+    One report per input: {"input", "errors" (fatal), "checks" ({step: True, False or
+    "error: ..."}), "schemas" ([{"schema", "valid", "errors"}])}. Contexts and the official
+    schemas come from local copies; did:web's https origin is mapped to the local server.
+    """
+    if not (JS_DIR / "node_modules" / "@digitalcredentials" / "verifier-core").is_dir():
+        raise ValidatorMissing(
+            "tests/js/node_modules is missing: run `npm ci --prefix tests/js` (make test-deps)"
+        )
+    command = [
+        "node",
+        str(OB3_CORE_VERIFIER),
+        "--map",
+        f"https://127.0.0.1:{port}=http://127.0.0.1:{port}",
+        *(str(i) for i in inputs),
+    ]
+    done = subprocess.run(
+        command, capture_output=True, text=True, timeout=timeout, stdin=subprocess.DEVNULL
+    )
+    reports = [json.loads(line) for line in done.stdout.splitlines() if line.strip()]
+    if len(reports) != len(inputs):
+        raise RuntimeError(
+            f"verify-ob3-core gave {len(reports)} reports for {len(inputs)} inputs:\n"
+            f"{done.stdout}\n{done.stderr}"
+        )
+    return reports

@@ -103,7 +103,8 @@ def test_criteria_page(example: tuple[Path, Path]) -> None:
     assert "Revoked Person" not in earners
     assert "Jérôme" not in read(output, "badges/echofablab.html")  # named, but not public
     assert ("link", "../badges/gestion-de-projet.json") in facts.links
-    assert facts.meta["og:image"] == BASE + "badges/gestion-de-projet.svg"
+    # No network shows an SVG in a link preview: a PNG made from it.
+    assert facts.meta["og:image"] == BASE + "previews/badges/gestion-de-projet.png"
 
 
 def _award(root: Path, email: str, badge: str) -> Award:
@@ -131,9 +132,9 @@ def test_award_page_of_a_public_recipient(example: tuple[Path, Path]) -> None:
     assert ("a", "https://medium.com/echofablab") in facts.links
     assert "Open Badge Passport" in facts.text and "Canvas Credentials" in facts.text
     assert f"{BASE}assertions/{award.id}.json" in facts.text  # to paste into a backpack
-    assert facts.meta["og:image"] == BASE + "badges/echofablab.png"
+    assert facts.meta["og:image"] == BASE + "previews/badges/echofablab.png"
     assert facts.meta["og:url"] == f"{BASE}awards/{award.id}.html"
-    assert facts.meta["twitter:card"] == "summary"
+    assert facts.meta["twitter:card"] == "summary_large_image"
 
 
 def test_award_page_hides_names_not_public(example: tuple[Path, Path]) -> None:

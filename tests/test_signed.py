@@ -16,6 +16,7 @@ from generator import dataintegrity, urls
 from generator.baking import unbake
 from generator.content import load_model
 from generator.model import Award
+from generator.ob2 import to_json_bytes
 from tests.conftest import Project, ServedSite, run_cli, tree_snapshot
 from tests.harness import StaticServer, error_texts, validate_ob2, validate_ob2_document, verify_ob3
 
@@ -131,7 +132,7 @@ def test_key_rotation_keeps_old_signatures_and_publishes_both_keys(signed: Proje
     model = load_model(signed.content).model
     [new] = [a for a in model.awards if a.spec.recipient.email == "nouvelle@example.org"]
     fresh = json.loads((signed.output / urls.credential_json(new.id)).read_text())
-    assert fresh["proof"]["verificationMethod"] == methods[1]
+    assert fresh["proof"][0]["verificationMethod"] == methods[1]
 
 
 def _first_id(project: Project) -> str:
@@ -144,7 +145,7 @@ def test_credentials_are_deterministic_and_verify_in_python(signed: Project) -> 
     keys = {m["id"]: m["publicKeyMultibase"] for m in did["verificationMethod"]}
     for path in (signed.output / "credentials").glob("*.json"):
         credential = json.loads(path.read_text())
-        key = keys[credential["proof"]["verificationMethod"]]
+        key = keys[credential["proof"][0]["verificationMethod"]]
         assert dataintegrity.verify_eddsa_rdfc_2022(credential, key), path.name
         baked = signed.output / "credentials" / f"{path.stem}.png"
         if baked.exists():
@@ -209,8 +210,8 @@ def test_ob3_revoked_tampered_and_foreign_key_fail(signed_site: SignedSite, tmp_
     stranger = dataintegrity.sign_eddsa_rdfc_2022(
         unsigned,
         Ed25519PrivateKey.generate(),
-        credential["proof"]["verificationMethod"].split("#")[0] + "#not-in-did-json",
-        credential["proof"]["created"],
+        credential["proof"][0]["verificationMethod"].split("#")[0] + "#not-in-did-json",
+        credential["proof"][0]["created"],
     )
     (project.output / "stranger.json").write_text(json.dumps(stranger))
 
@@ -327,3 +328,41 @@ def test_without_keys_award_pages_do_not_link_to_missing_credentials(project: Pr
     assert not (project.output / "credentials").exists()
     for page in (project.output / "awards").glob("*.html"):
         assert "credentials/" not in page.read_text("utf-8")
+
+
+# -- signatures made before proofs were published as a list ------------------------------------
+
+SIGNED_BEFORE = Path(__file__).parent / "fixtures" / "signed-before-proof-list"
+
+
+def test_signatures_cached_before_proof_lists_still_publish_everything(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The example signed by Insigne when `proof` was an object (its keys.json and
+    signatures.json, and what it published): built again with no private key and --locked,
+    every credential is the same but for the proof, now in a one-item list. Nothing is signed
+    again: the cached proofs are reused as they are, since a proof does not sign its place."""
+    project = Project(tmp_path / "project")
+    shutil.copytree(SIGNED_BEFORE / "content", project.content)
+    monkeypatch.setenv("INSIGNE_KEY_DIR", str(tmp_path / "no-keys-here"))
+    monkeypatch.delenv("INSIGNE_SIGNING_KEY", raising=False)
+    cache_before = (project.content / "signatures.json").read_bytes()
+    result = project.build("--locked")
+    assert result.code == 0, result.err
+    assert (project.content / "signatures.json").read_bytes() == cache_before
+    published = SIGNED_BEFORE / "published"
+    old_files = sorted(p.relative_to(published).as_posix() for p in published.rglob("*.json"))
+    assert len(old_files) == 8  # six credentials, the status list, did.json
+    for rel in old_files:
+        old = json.loads((published / rel).read_text("utf-8"))
+        new_bytes = (project.output / rel).read_bytes()
+        if "proof" in old:
+            assert isinstance(old["proof"], dict)
+            old["proof"] = [old["proof"]]
+        assert new_bytes == to_json_bytes(old), rel
+    did = json.loads((project.output / ".well-known" / "did.json").read_text())
+    keys = {m["id"]: m["publicKeyMultibase"] for m in did["verificationMethod"]}
+    for path in (project.output / "credentials").glob("*.json"):
+        credential = json.loads(path.read_text())
+        key = keys[credential["proof"][0]["verificationMethod"]]
+        assert dataintegrity.verify_eddsa_rdfc_2022(credential, key), path.name
