@@ -15,6 +15,12 @@ from pathlib import Path
 from PIL import Image, ImageDraw, ImageFont
 
 from generator.errors import InsigneError, Problem
+from generator.placeholders import (
+    PLACEHOLDER_BADGE_DESCRIPTION,
+    PLACEHOLDER_BASE_URL,
+    PLACEHOLDER_CRITERIA,
+    PLACEHOLDER_ISSUER_DESCRIPTION,
+)
 
 PLACEHOLDER_SIZE = 256
 
@@ -24,7 +30,7 @@ class ProjectAnswers:
     name: str = "My association"
     url: str = "https://example.org/"
     email: str = "badges@example.org"
-    base_url: str = "https://badges.example.org/"
+    base_url: str = PLACEHOLDER_BASE_URL
     language: str = "en"
 
 
@@ -71,7 +77,7 @@ issuer:
   url: {yaml_string(answers.url)}
   email: {yaml_string(answers.email)}
   description: >-
-    Describe the association in one or two sentences: it appears in every badge.
+    {PLACEHOLDER_ISSUER_DESCRIPTION}
 """
 
 
@@ -79,12 +85,12 @@ def badge_md(name: str, image_rel: str) -> str:
     return f"""---
 name: {yaml_string(name)}
 description: >-
-  One or two sentences that say what a holder of this badge did or can do.
+  {PLACEHOLDER_BADGE_DESCRIPTION}
 image: {image_rel}
 tags: []
 # expires_after: 2 years
 ---
-Describe in Markdown what a person must do to earn this badge:
+{PLACEHOLDER_CRITERIA}
 
 1. the activity or the project;
 2. what they produce or show (the evidence);

@@ -36,7 +36,7 @@ class Signer:
 
     @classmethod
     def for_site(cls, site: Site, locked: bool = False) -> Signer:
-        keyring = KeyRing.load(site.content_dir, site.configured_base_url or site.base_url)
+        keyring = KeyRing.load(site.content_dir)
         cache = SignatureCache.load(site.content_dir, writable=not site.is_preview and not locked)
         signer = cls(site, keyring, cache, locked)
         if site.is_preview:

@@ -72,7 +72,8 @@ def test_init_with_defaults_builds(tmp_path: Path) -> None:
 def test_init_prompts(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    answers = iter(["Fablab de Nantes", "", "not an email", "contact@fablab.example", "", "fr"])
+    # The address is asked first: it is what a new user must get right before anything else.
+    answers = iter(["", "Fablab de Nantes", "", "not an email", "contact@fablab.example", "fr"])
     monkeypatch.setattr("builtins.input", lambda prompt: next(answers))
     project = tmp_path / "fablab"
     assert main(["-q", "init", str(project), "--base-url", "https://badges.fablab.example"]) == 0

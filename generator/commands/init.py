@@ -102,19 +102,27 @@ def run(args: argparse.Namespace, console: Console) -> int:
         )
     defaults = ProjectAnswers()
     interactive = not args.yes
-    name = ask("Association name", args.name or defaults.name, _check_name, interactive)
-    url = ask("Association web site", args.url or defaults.url, _check_url, interactive)
-    email = ask("Issuer contact email", args.email or defaults.email, _check_email, interactive)
 
     def check_base(value: str) -> str | None:
         return "an absolute http(s) URL without ? or #" if check_base_url(value) else None
 
+    # The address first: it is the one answer that ends up in every badge and credential.
+    # It can still change later (keys do not depend on it), but the placeholder never deploys.
+    if interactive and not args.base_url:
+        print(
+            "Where will the badges site be published? e.g. https://badges.your-association.org/\n"
+            "  (Enter keeps the placeholder; set base_url in content/site.yaml before deploying)",
+            file=sys.stderr,
+        )
     base_url = ask(
         "Badge site address (base_url)",
         args.base_url or defaults.base_url,
         check_base,
         interactive,
     )
+    name = ask("Association name", args.name or defaults.name, _check_name, interactive)
+    url = ask("Association web site", args.url or defaults.url, _check_url, interactive)
+    email = ask("Issuer contact email", args.email or defaults.email, _check_email, interactive)
     language = ask(
         "Content language", args.language or defaults.language, _check_language, interactive
     )
@@ -124,7 +132,7 @@ def run(args: argparse.Namespace, console: Console) -> int:
         console.debug(f"created {path}")
     if args.keys:
         # Keys from day one: every award is then also a signed Open Badges 3.0 credential.
-        ring = KeyRing.load(root / "content", answers.base_url)
+        ring = KeyRing.load(root / "content")
         for kind in (RSA, ED25519):
             public, private_path = ring.add_new(kind, date.today())
             console.info(f"created {kind} key {public.id}; private key: {private_path}")
