@@ -51,10 +51,12 @@ class Signer:
 
     def keys(self, kind: str) -> list[PublicKey]:
         """Every public key of this type to publish, the signing one last."""
-        published = self.keyring.of_type(kind)
         if kind in self.preview:
-            published = [*published, self.preview[kind][0]]
-        return published
+            # A preview is its own site: the real keys sign only for the real address, and a
+            # second RSA key in the issuer profile fails the 1EdTech validator (publicKey must
+            # have a single value), so a preview publishes its preview keys alone.
+            return [self.preview[kind][0]]
+        return self.keyring.of_type(kind)
 
     def can_sign(self, kind: str) -> bool:
         return bool(self.keys(kind))
