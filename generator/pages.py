@@ -20,6 +20,7 @@ from urllib.parse import quote, urlencode
 import markdown
 
 from generator import urls
+from generator.deployrecipes import HEADERS_FILE, recipe_bytes
 from generator.i18n import Catalogue
 from generator.manifest import award_fingerprint, code_digest, digest_text, tree_digest
 from generator.markdown_render import render_markdown, safe_url
@@ -358,6 +359,8 @@ def write_pages(
     theme_key = digest_text(code_digest(), tree_digest(theme.dirs))
     for rel, source in theme.static_files().items():
         writer.copy_file(urls.STATIC_DIR + rel, source)
+    # The headers Cloudflare Pages and Netlify read (JSON-LD content type, CORS, caching).
+    writer.write(HEADERS_FILE, recipe_bytes(HEADERS_FILE))
 
     awards_by_badge: dict[str, list[Award]] = {slug: [] for slug in model.badges}
     for award in model.awards:
