@@ -7,7 +7,6 @@ the host of the address they were made for, so changing the address lost them.
 
 from __future__ import annotations
 
-import re
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,8 +16,7 @@ import pytest
 from generator.serve import Preview, ServeOptions
 from tests.conftest import run_cli
 from tests.harness import error_texts, validate_ob2, verify_ob3
-
-REAL_ADDRESS = "https://badges.newassoc.example/"
+from tests.newproject import REAL_ADDRESS, edit_badge, edit_issuer, init_project, set_base_url
 
 
 @pytest.fixture
@@ -31,51 +29,15 @@ def config_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return home
 
 
-def _set_base_url(content: Path, url: str) -> None:
-    site = content / "site.yaml"
-    text, count = re.subn(r"(?m)^base_url: .*$", f'base_url: "{url}"', site.read_text("utf-8"))
-    assert count == 1
-    site.write_text(text, "utf-8")
-
-
-def _edit_badge(content: Path, slug: str) -> None:
-    """What a maintainer does to the template: real description, real criteria."""
-    path = content / "badges" / f"{slug}.md"
-    text = path.read_text("utf-8")
-    front, _criteria = text.split("\n---\n", 1)
-    front = re.sub(
-        r"description: >-\n  .*\n",
-        "description: >-\n  Welds two steel plates with a clean, regular bead.\n",
-        front,
-    )
-    path.write_text(front + "\n---\nWeld a T joint in front of a workshop lead.\n", "utf-8")
-
-
-def _edit_issuer(content: Path) -> None:
-    site = content / "site.yaml"
-    text = site.read_text("utf-8")
-    text = re.sub(
-        r"  description: >-\n    .*\n",
-        "  description: >-\n    A workshop where neighbours learn to weld.\n",
-        text,
-    )
-    site.write_text(text, "utf-8")
-
-
-def _new_project(root: Path) -> Path:
-    assert run_cli("-q", "init", root, "--yes").code == 0
-    return root / "content"
-
-
 def test_changing_the_address_keeps_the_keys(tmp_path: Path, config_home: Path) -> None:
-    content = _new_project(tmp_path / "newassoc")
+    content = init_project(tmp_path / "newassoc")
     # One folder per user, keys named by id: nothing depends on the site's address.
     stored = sorted(p.name for p in (config_home / "insigne" / "keys").iterdir())
     assert len(stored) == 2 and all(name.endswith(".pem") for name in stored), stored
     (content / "awards" / "first.yaml").write_text(
         "badge: first-badge\nissued_on: 2025-03-01\nrecipients:\n  - ada@example.org\n"
     )
-    _set_base_url(content, REAL_ADDRESS)
+    set_base_url(content, REAL_ADDRESS)
     result = run_cli("build", "--content", content, "--output", tmp_path / "out")
     assert result.code == 0, result.err
     assert "not available" not in result.err
@@ -84,7 +46,7 @@ def test_changing_the_address_keeps_the_keys(tmp_path: Path, config_home: Path) 
 def test_keys_filed_by_host_by_earlier_versions_are_still_found(
     tmp_path: Path, config_home: Path
 ) -> None:
-    content = _new_project(tmp_path / "older")
+    content = init_project(tmp_path / "older")
     keys = config_home / "insigne" / "keys"
     legacy = keys / "badges.example.org"  # where an earlier Insigne filed this site's keys
     legacy.mkdir()
@@ -93,7 +55,7 @@ def test_keys_filed_by_host_by_earlier_versions_are_still_found(
     (content / "awards" / "first.yaml").write_text(
         "badge: first-badge\nissued_on: 2025-03-01\nrecipients:\n  - ada@example.org\n"
     )
-    _set_base_url(content, REAL_ADDRESS)
+    set_base_url(content, REAL_ADDRESS)
     result = run_cli("build", "--content", content, "--output", tmp_path / "out")
     assert result.code == 0, result.err
     assert sorted(p.name for p in legacy.iterdir()) and not list(keys.glob("*.pem"))  # not moved
@@ -102,11 +64,11 @@ def test_keys_filed_by_host_by_earlier_versions_are_still_found(
 def test_a_wrong_key_under_the_same_id_is_skipped_for_the_right_one(
     tmp_path: Path, config_home: Path
 ) -> None:
-    content = _new_project(tmp_path / "p")
+    content = init_project(tmp_path / "p")
     keys = config_home / "insigne" / "keys"
     [ed] = keys.glob("ed25519-*.pem")
     # Another site's key that happens to carry the same file name, filed first in lookup order.
-    other = _new_project(tmp_path / "other")
+    other = init_project(tmp_path / "other")
     [other_ed] = [p for p in keys.glob("ed25519-*.pem") if p != ed]
     legacy = keys / "a-other-host"
     legacy.mkdir()
@@ -121,7 +83,7 @@ def test_a_wrong_key_under_the_same_id_is_skipped_for_the_right_one(
 
 
 def test_template_texts_are_noted_and_never_deployed(tmp_path: Path, config_home: Path) -> None:
-    content = _new_project(tmp_path / "newassoc")
+    content = init_project(tmp_path / "newassoc")
     assert run_cli("new", "badge", "soudure", "--content", content).code == 0
     checked = run_cli("check", "--content", content)
     assert checked.code == 0, checked.err
@@ -151,15 +113,15 @@ def test_the_first_hour_of_a_new_association(
     tmp_path: Path, config_home: Path, preview: list[Preview]
 ) -> None:
     root = tmp_path / "newassoc"
-    content, output = _new_project(root), root / "output"
+    content, output = init_project(root), root / "output"
     assert run_cli("new", "badge", "soudure", "--content", content).code == 0
-    _edit_badge(content, "soudure")
-    _edit_issuer(content)
+    edit_badge(content, "soudure")
+    edit_issuer(content)
     (content / "badges" / "first-badge.md").unlink()  # the example badge, not wanted
     (content / "images" / "first-badge.png").unlink()
     awarded = run_cli("award", "soudure", "ada@example.org", "--content", content)
     assert awarded.code == 0, awarded.err
-    _set_base_url(content, REAL_ADDRESS)
+    set_base_url(content, REAL_ADDRESS)
 
     built = run_cli("build", "--content", content, "--output", output)
     assert built.code == 0, built.err
