@@ -15,6 +15,7 @@ test-deps:
 	bash tests/tools/setup_validator.sh
 	npm ci --prefix tests/js --no-audit --no-fund --loglevel=error
 	bash tests/tools/install_chromium.sh
+	bash tests/tools/install_web_servers.sh
 
 lint:
 	$(PYTHON) -m ruff check .

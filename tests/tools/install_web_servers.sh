@@ -14,5 +14,5 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 echo "installing Debian ${missing[*]} for the deploy recipe tests"
 apt-get update -qq
-# policy-rc.d-less machines would start the packaged services on port 80; the tests never use them.
+# The tests never use the packaged services (the package may start them on port 80).
 apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
