@@ -28,11 +28,13 @@ Check = Callable[[str], str | None]  # None when the answer is fine, else what i
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "init",
-        help="create a new project (content, first badge, netlify.toml)",
+        help="create a new project (content, first badge, deploy recipes)",
         description=(
             "Create a new Insigne project in DIR: content/site.yaml, a first badge with a "
-            "placeholder image, an example award file, .gitignore and netlify.toml. "
-            "It builds as is with 'insigne build'."
+            "placeholder image, an example award file, .gitignore, and the deploy recipes for "
+            "GitHub Pages (.github/workflows/badges.yml) and Netlify (netlify.toml). It builds "
+            "as is with 'insigne build'; the template texts must be replaced before a deploy "
+            "build ('insigne build --locked') accepts them."
         ),
         epilog=EXAMPLES,
         formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -137,11 +139,20 @@ def run(args: argparse.Namespace, console: Console) -> int:
             public, private_path = ring.add_new(kind, date.today())
             console.info(f"created {kind} key {public.id}; private key: {private_path}")
         console.info("back up the private keys and never commit them (see README, 'Keys')")
+    address = (
+        "  edit content/site.yaml: base_url is a placeholder, set the site's real address\n"
+        if answers.base_url == ProjectAnswers.base_url
+        else ""
+    )
     console.info(
         f"created {root}/ ({len(written)} files). Next:\n"
         f"  cd {root}\n"
+        f"{address}"
+        "  edit the issuer's description in content/site.yaml and the badges in content/badges/\n"
         "  insigne serve          preview on http://127.0.0.1:8000/ while you edit\n"
         "  insigne new badge SLUG add a badge; insigne award SLUG EMAIL... awards it\n"
-        "  git init && git add . && git commit -m 'New badges site'"
+        "  git init && git add . && git commit -m 'New badges site'\n"
+        "  deploy: .github/workflows/badges.yml (GitHub Pages), netlify.toml, or another host:\n"
+        "          insigne recipe"
     )
     return 0
