@@ -111,13 +111,21 @@ def key_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("INSIGNE_SIGNING_KEY", raising=False)
 
 
-@pytest.fixture
-def nginx(tmp_path: Path, key_dir: None) -> Iterator[Served]:
+# What GitHub Pages and GitLab Pages do, where no header can be set: .json as application/json
+# (mime.types), the 404 page, nothing else.
+BARE_BLOCK = """server {
+    listen 80;
+    root /var/www/badges;
+    error_page 404 /404.html;
+}
+"""
+
+
+def _nginx(tmp_path: Path, block: str) -> Iterator[Served]:
     port = _free_port()
     output = _build_for(tmp_path, port)
     prefix = tmp_path / "nginx"
     prefix.mkdir()
-    block = (RECIPES_DIR / "nginx.conf").read_text("utf-8")
     block = _replace_once(block, "listen 80;", f"listen 127.0.0.1:{port};")
     block = _replace_once(block, "root /var/www/badges;", f"root {output};")
     temp_paths = "\n".join(
@@ -143,6 +151,16 @@ def nginx(tmp_path: Path, key_dir: None) -> Iterator[Served]:
         yield Served(_url(port), port, output)
     finally:
         server.stop()
+
+
+@pytest.fixture
+def nginx(tmp_path: Path, key_dir: None) -> Iterator[Served]:
+    yield from _nginx(tmp_path, (RECIPES_DIR / "nginx.conf").read_text("utf-8"))
+
+
+@pytest.fixture
+def bare_nginx(tmp_path: Path, key_dir: None) -> Iterator[Served]:
+    yield from _nginx(tmp_path, BARE_BLOCK)
 
 
 @pytest.fixture
@@ -219,8 +237,12 @@ def _check_site(served: Served) -> None:
     did = json.loads(_get(served.url + ".well-known/did.json")[2])
     assert did["id"] == f"did:web:127.0.0.1%3A{served.port}"
 
-    # The real verifiers, by URL through the server.
-    [credential] = sorted((site / "credentials").glob("*.json"))
+    _check_verifiers(served)
+
+
+def _check_verifiers(served: Served) -> None:
+    """The real verifiers, by URL through the server."""
+    [credential] = sorted((served.output / "credentials").glob("*.json"))
     award_id = credential.stem
     [report] = validate_ob2([f"{served.url}assertions/{award_id}.json"], EMAIL)
     assert report["valid"] and report["errorCount"] == 0, error_texts(report)
@@ -234,3 +256,11 @@ def test_nginx_recipe_serves_a_site_verifiers_accept(nginx: Served) -> None:
 
 def test_caddy_recipe_serves_a_site_verifiers_accept(caddy: Served) -> None:
     _check_site(caddy)
+
+
+def test_hosts_that_set_no_headers_still_pass_the_verifiers(bare_nginx: Served) -> None:
+    """GitHub Pages and GitLab Pages serve JSON as application/json: the verifiers accept it."""
+    status, headers, _ = _get(bare_nginx.url + ".well-known/did.json")
+    assert status == 200 and headers["content-type"] == "application/json"
+    assert "access-control-allow-origin" not in headers
+    _check_verifiers(bare_nginx)
