@@ -16,6 +16,7 @@ test-deps:
 	npm ci --prefix tests/js --no-audit --no-fund --loglevel=error
 	bash tests/tools/install_chromium.sh
 	bash tests/tools/install_jekyll.sh
+	bash tests/tools/install_web_servers.sh
 
 lint:
 	$(PYTHON) -m ruff check .

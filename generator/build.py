@@ -288,7 +288,7 @@ def _inputs_digest(options: BuildOptions, content_dir: Path, model: SiteModel, t
     expired = sum(1 for a in model.awards if a.expires is not None and a.expires <= now)
     key_dirs = []
     with contextlib.suppress(Exception):  # no key folder is a valid state, not an error
-        key_dirs.append(default_key_dir(model.site.base_url))
+        key_dirs.append(default_key_dir())
     extra = (
         f"base_url={options.base_url}",
         f"locked={options.locked}",

@@ -12,6 +12,7 @@ from generator.errors import InsigneError, Problem, Problems
 from generator.ledger import Ledger
 from generator.manifest import Manifest, paused_gc, site_inputs
 from generator.model import Award, AwardSpec, SiteModel
+from generator.placeholders import unedited_placeholders
 from generator.siteconfig import load_site
 
 
@@ -106,6 +107,15 @@ def _load_model(
                 hint="run 'insigne build' without --locked, then commit content/ledger.json",
             )
         )
+    placeholders = unedited_placeholders(site, badges.values())
+    if locked and placeholders:
+        raise InsigneError(
+            [
+                Problem(p.path, f"--locked: {p.message}; it must not be published", hint=p.hint)
+                for p in placeholders
+            ]
+        )
+    notices += [p.format(content_dir) for p in placeholders]
     awards.sort(key=lambda a: (a.badge, a.issued_on, a.id))
     for award in awards:
         # Computed here, before a build forks, so that both of its processes share it.

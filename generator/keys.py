@@ -1,10 +1,14 @@
 """Issuer keys: public halves committed in `content/keys.json`, private halves never in git.
 
-Private keys live in `$INSIGNE_KEY_DIR` when set, otherwise in
-`~/.config/insigne/keys/<site host>/`, one PKCS#8 PEM file per key, mode 0600. A CI can instead
-pass one private key in `$INSIGNE_SIGNING_KEY` (PEM text, or that text base64-encoded). Keys are
-never deleted from `keys.json`: after a rotation the old public keys stay published so that
-everything they signed keeps verifying; the last key of each type signs new documents.
+Private keys live in one folder per user, `$INSIGNE_KEY_DIR` when set, otherwise
+`~/.config/insigne/keys/`, one PKCS#8 PEM file per key named by its id, mode 0600. A key id is
+derived from the public key, so one folder holds the keys of any number of sites, and a site
+keeps its keys when its address changes. Earlier versions filed keys in a sub-folder per site
+host (`~/.config/insigne/keys/<host>/`): keys are still found there, where they stay.
+A CI can instead pass one private key in `$INSIGNE_SIGNING_KEY` (PEM text, or that text
+base64-encoded). Keys are never deleted from `keys.json`: after a rotation the old public keys
+stay published so that everything they signed keeps verifying; the last key of each type signs
+new documents.
 """
 
 from __future__ import annotations
@@ -17,7 +21,6 @@ import os
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from urllib.parse import urlsplit
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
@@ -65,13 +68,26 @@ def key_id(key: PrivateKey) -> str:
     return f"{key_type(key).lower()}-{digest}"
 
 
-def default_key_dir(base_url: str) -> Path:
+def default_key_dir() -> Path:
+    """The folder where new private keys go, and the first place keys are looked for."""
     override = os.environ.get("INSIGNE_KEY_DIR")
     if override:
         return Path(override).expanduser()
     config = Path(os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config")
-    host = urlsplit(base_url).netloc.replace(":", "_") or "site"
-    return config / "insigne" / "keys" / host
+    return config / "insigne" / "keys"
+
+
+def key_file_candidates(key_dir: Path, key_id_: str) -> list[Path]:
+    """Where the private key `key_id_` may be: the key folder, then its per-host sub-folders.
+
+    The sub-folders are where versions before 0.2 filed keys (one per site host); looking there
+    too means nobody has to move a key, and an address change never loses one.
+    """
+    name = f"{key_id_}.pem"
+    candidates = [key_dir / name]
+    with contextlib.suppress(OSError):  # no key folder yet: only the direct path
+        candidates += sorted(p / name for p in key_dir.iterdir() if p.is_dir())
+    return [path for path in candidates if path.is_file()]
 
 
 def _read_private(data: bytes, origin: str) -> PrivateKey:
@@ -107,7 +123,7 @@ class KeyRing:
         self._private: dict[str, PrivateKey | None] = {}
 
     @classmethod
-    def load(cls, content_dir: Path, base_url: str) -> KeyRing:
+    def load(cls, content_dir: Path) -> KeyRing:
         path = content_dir / KEYS_NAME
         keys: list[PublicKey] = []
         if path.exists():
@@ -124,7 +140,7 @@ class KeyRing:
                         hint="restore it from git: it lists the issuer's public keys",
                     )
                 ) from None
-        return cls(path, keys, default_key_dir(base_url))
+        return cls(path, keys, default_key_dir())
 
     def active(self, kind: str) -> PublicKey | None:
         """The key that signs new documents of this type: the newest one."""
@@ -143,19 +159,22 @@ class KeyRing:
         env = _env_key()
         if env is not None and public_text(env) == public.public:
             return env
-        path = self.key_dir / f"{public.id}.pem"
-        if not path.exists():
-            return None
-        key = _read_private(path.read_bytes(), str(path))
-        if public_text(key) != public.public:
+        candidates = key_file_candidates(self.key_dir, public.id)
+        for path in candidates:
+            key = _read_private(path.read_bytes(), str(path))
+            # Ids are 32 bits of the public key's hash: two sites' keys in one folder could
+            # share one, so a file only counts when its public half is the expected one.
+            if public_text(key) == public.public:
+                return key
+        if candidates:
             raise InsigneError(
                 Problem(
-                    path,
+                    candidates[0],
                     f"this private key does not match the public key {public.id} in {self.path}",
                     hint="restore the right key file, or create a new key with: insigne keys new",
                 )
             )
-        return key
+        return None
 
     # -- creating keys ----------------------------------------------------------------------
     def add_new(self, kind: str, today: date) -> tuple[PublicKey, Path]:

@@ -23,6 +23,7 @@ import markdown
 
 from generator import urls
 from generator.errors import InsigneError, Problem
+from generator.deployrecipes import HEADERS_FILE, recipe_bytes
 from generator.i18n import Catalogue
 from generator.manifest import award_fingerprint, code_digest, digest_text, tree_digest
 from generator.markdown_render import render_markdown, safe_url
@@ -435,6 +436,8 @@ def write_pages(
     for rel, source in theme.static_files().items():
         writer.copy_file(urls.STATIC_DIR + rel, source)
     write_previews(site, model.badges.values(), theme, writer)
+    # The headers Cloudflare Pages and Netlify read (JSON-LD content type, CORS, caching).
+    writer.write(HEADERS_FILE, recipe_bytes(HEADERS_FILE))
 
     awards_by_badge: dict[str, list[Award]] = {slug: [] for slug in model.badges}
     for award in model.awards:

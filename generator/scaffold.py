@@ -14,7 +14,14 @@ from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFont
 
+from generator.deployrecipes import RECIPES, recipe_bytes
 from generator.errors import InsigneError, Problem
+from generator.placeholders import (
+    PLACEHOLDER_BADGE_DESCRIPTION,
+    PLACEHOLDER_BASE_URL,
+    PLACEHOLDER_CRITERIA,
+    PLACEHOLDER_ISSUER_DESCRIPTION,
+)
 
 PLACEHOLDER_SIZE = 256
 
@@ -24,7 +31,7 @@ class ProjectAnswers:
     name: str = "My association"
     url: str = "https://example.org/"
     email: str = "badges@example.org"
-    base_url: str = "https://badges.example.org/"
+    base_url: str = PLACEHOLDER_BASE_URL
     language: str = "en"
 
 
@@ -71,7 +78,7 @@ issuer:
   url: {yaml_string(answers.url)}
   email: {yaml_string(answers.email)}
   description: >-
-    Describe the association in one or two sentences: it appears in every badge.
+    {PLACEHOLDER_ISSUER_DESCRIPTION}
 """
 
 
@@ -79,12 +86,12 @@ def badge_md(name: str, image_rel: str) -> str:
     return f"""---
 name: {yaml_string(name)}
 description: >-
-  One or two sentences that say what a holder of this badge did or can do.
+  {PLACEHOLDER_BADGE_DESCRIPTION}
 image: {image_rel}
 tags: []
 # expires_after: 2 years
 ---
-Describe in Markdown what a person must do to earn this badge:
+{PLACEHOLDER_CRITERIA}
 
 1. the activity or the project;
 2. what they produce or show (the evidence);
@@ -124,35 +131,6 @@ GITIGNORE = """# The built site is rebuilt from content/ at every deploy.
 __pycache__/
 """
 
-NETLIFY_TOML = """# Build with the committed ledger only (--locked): a deploy never
-# publishes an award id that is not in git.
-[build]
-  command = "pip install insigne && insigne build --locked"
-  publish = "output"
-
-[build.environment]
-  PYTHON_VERSION = "3.11"
-
-# Open Badges JSON-LD, readable by backpacks and browser-based verifiers.
-[[headers]]
-  for = "/*.json"
-  [headers.values]
-    Content-Type = "application/ld+json; charset=utf-8"
-    Access-Control-Allow-Origin = "*"
-
-[[headers]]
-  for = "/*.svg"
-  [headers.values]
-    Content-Type = "image/svg+xml"
-    Access-Control-Allow-Origin = "*"
-    Content-Security-Policy = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
-
-[[headers]]
-  for = "/*.png"
-  [headers.values]
-    Access-Control-Allow-Origin = "*"
-"""
-
 FIRST_BADGE = "first-badge"
 
 
@@ -173,8 +151,11 @@ def project_files(answers: ProjectAnswers) -> dict[str, bytes]:
         # files go and shows their shape.
         "content/awards/example.yaml": example_awards(FIRST_BADGE).encode("utf-8"),
         ".gitignore": GITIGNORE.encode("utf-8"),
-        "netlify.toml": NETLIFY_TOML.encode("utf-8"),
     }
+    # Deploy recipes that work as they are: GitHub Pages (a workflow) and Netlify; the others
+    # are one `insigne deploy HOST` away (docs/deploying.md).
+    for host in ("github", "netlify"):
+        files[RECIPES[host].target] = recipe_bytes(RECIPES[host].file)
     for rel, data in badge_files(FIRST_BADGE, "First badge").items():
         files[f"content/{rel}"] = data
     return files

@@ -41,7 +41,7 @@ class Signer:
 
     @classmethod
     def for_site(cls, site: Site, locked: bool = False) -> Signer:
-        keyring = KeyRing.load(site.content_dir, site.configured_base_url or site.base_url)
+        keyring = KeyRing.load(site.content_dir)
         cache = SignatureCache.load(site.content_dir, writable=not site.is_preview and not locked)
         signer = cls(site, keyring, cache, locked)
         if site.is_preview:
@@ -56,10 +56,12 @@ class Signer:
 
     def keys(self, kind: str) -> list[PublicKey]:
         """Every public key of this type to publish, the signing one last."""
-        published = self.keyring.of_type(kind)
         if kind in self.preview:
-            published = [*published, self.preview[kind][0]]
-        return published
+            # A preview is its own site: the real keys sign only for the real address, and a
+            # second RSA key in the issuer profile fails the 1EdTech validator (publicKey must
+            # have a single value), so a preview publishes its preview keys alone.
+            return [self.preview[kind][0]]
+        return self.keyring.of_type(kind)
 
     def can_sign(self, kind: str) -> bool:
         return bool(self.keys(kind))

@@ -72,8 +72,15 @@ def test_init_with_defaults_builds(tmp_path: Path) -> None:
 def test_init_prompts(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    answers = iter(["Fablab de Nantes", "", "not an email", "contact@fablab.example", "", "fr"])
-    monkeypatch.setattr("builtins.input", lambda prompt: next(answers))
+    # The address is asked first: it is what a new user must get right before anything else.
+    answers = iter(["", "Fablab de Nantes", "", "not an email", "contact@fablab.example", "fr"])
+    prompts: list[str] = []
+
+    def answer(prompt: str) -> str:
+        prompts.append(prompt)
+        return next(answers)
+
+    monkeypatch.setattr("builtins.input", answer)
     project = tmp_path / "fablab"
     assert main(["-q", "init", str(project), "--base-url", "https://badges.fablab.example"]) == 0
     site = (project / "content" / "site.yaml").read_text("utf-8")
@@ -82,6 +89,7 @@ def test_init_prompts(
     assert 'base_url: "https://badges.fablab.example/"' in site
     assert 'language: "fr"' in site
     assert "please give an email address" in capsys.readouterr().err
+    assert prompts[0].startswith("Badge site address (base_url)")
     assert main(["-q", "check", "--content", str(project / "content")]) == 0
 
 

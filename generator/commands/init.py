@@ -28,11 +28,13 @@ Check = Callable[[str], str | None]  # None when the answer is fine, else what i
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "init",
-        help="create a new project (content, first badge, netlify.toml)",
+        help="create a new project (content, first badge, deploy recipes)",
         description=(
             "Create a new Insigne project in DIR: content/site.yaml, a first badge with a "
-            "placeholder image, an example award file, .gitignore and netlify.toml. "
-            "It builds as is with 'insigne build'."
+            "placeholder image, an example award file, .gitignore, and the deploy recipes for "
+            "GitHub Pages (.github/workflows/badges.yml) and Netlify (netlify.toml). It builds "
+            "as is with 'insigne build'; the template texts must be replaced before a deploy "
+            "build ('insigne build --locked') accepts them."
         ),
         epilog=EXAMPLES,
         formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -102,19 +104,27 @@ def run(args: argparse.Namespace, console: Console) -> int:
         )
     defaults = ProjectAnswers()
     interactive = not args.yes
-    name = ask("Association name", args.name or defaults.name, _check_name, interactive)
-    url = ask("Association web site", args.url or defaults.url, _check_url, interactive)
-    email = ask("Issuer contact email", args.email or defaults.email, _check_email, interactive)
 
     def check_base(value: str) -> str | None:
         return "an absolute http(s) URL without ? or #" if check_base_url(value) else None
 
+    # The address first: it is the one answer that ends up in every badge and credential.
+    # It can still change later (keys do not depend on it), but the placeholder never deploys.
+    if interactive and not args.base_url:
+        print(
+            "Where will the badges site be published? e.g. https://badges.your-association.org/\n"
+            "  (Enter keeps the placeholder; set base_url in content/site.yaml before deploying)",
+            file=sys.stderr,
+        )
     base_url = ask(
         "Badge site address (base_url)",
         args.base_url or defaults.base_url,
         check_base,
         interactive,
     )
+    name = ask("Association name", args.name or defaults.name, _check_name, interactive)
+    url = ask("Association web site", args.url or defaults.url, _check_url, interactive)
+    email = ask("Issuer contact email", args.email or defaults.email, _check_email, interactive)
     language = ask(
         "Content language", args.language or defaults.language, _check_language, interactive
     )
@@ -124,16 +134,25 @@ def run(args: argparse.Namespace, console: Console) -> int:
         console.debug(f"created {path}")
     if args.keys:
         # Keys from day one: every award is then also a signed Open Badges 3.0 credential.
-        ring = KeyRing.load(root / "content", answers.base_url)
+        ring = KeyRing.load(root / "content")
         for kind in (RSA, ED25519):
             public, private_path = ring.add_new(kind, date.today())
             console.info(f"created {kind} key {public.id}; private key: {private_path}")
         console.info("back up the private keys and never commit them (see README, 'Keys')")
+    address = (
+        "  edit content/site.yaml: base_url is a placeholder, set the site's real address\n"
+        if answers.base_url == ProjectAnswers.base_url
+        else ""
+    )
     console.info(
         f"created {root}/ ({len(written)} files). Next:\n"
         f"  cd {root}\n"
+        f"{address}"
+        "  edit the issuer's description in content/site.yaml and the badges in content/badges/\n"
         "  insigne serve          preview on http://127.0.0.1:8000/ while you edit\n"
         "  insigne new badge SLUG add a badge; insigne award SLUG EMAIL... awards it\n"
-        "  git init && git add . && git commit -m 'New badges site'"
+        "  git init && git add . && git commit -m 'New badges site'\n"
+        "  deploy: .github/workflows/badges.yml (GitHub Pages), netlify.toml, or another host:\n"
+        "          insigne recipe"
     )
     return 0

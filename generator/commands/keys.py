@@ -25,7 +25,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "keys",
         help="create or list the issuer's signing keys",
         description="Create or list the issuer's keys. Public keys go to content/keys.json "
-        "(commit it); private keys go to $INSIGNE_KEY_DIR or ~/.config/insigne/keys/<host>/ "
+        "(commit it); private keys go to $INSIGNE_KEY_DIR or ~/.config/insigne/keys/ "
         "and must never be committed.",
         epilog=EXAMPLES,
         formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -46,7 +46,7 @@ def _keyring(content: Path) -> KeyRing:
     problems.raise_if_any()
     if site is None:
         raise InsigneError(Problem(content / "site.yaml", "site.yaml is incomplete"))
-    return KeyRing.load(site.content_dir, site.base_url)
+    return KeyRing.load(site.content_dir)
 
 
 def run(args: argparse.Namespace, console: Console) -> int:
