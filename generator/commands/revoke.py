@@ -6,6 +6,7 @@ import argparse
 from dataclasses import dataclass
 from pathlib import Path
 
+from generator.atomic import write_atomic
 from generator.commands import add_content_argument
 from generator.console import Console
 from generator.content import load_model
@@ -94,7 +95,7 @@ def revoke(content_dir: Path, award_id: str, reason: str) -> Revocation:
                 f"add 'revoked: \"{reason}\"' to that recipient by hand",
             )
         ) from None
-    spec.source.write_bytes(bom + edited.encode("utf-8"))
+    write_atomic(spec.source, bom + edited.encode("utf-8"))
     already = {award_key(s) for s in specs if s.revoked is not None}
     _check_revoked(content_dir, key, reason, spec, raw, already)
     return Revocation(award_id, spec.source, spec.line, spec.badge)
@@ -118,7 +119,7 @@ def _check_revoked(
     except InsigneError:
         ok = False
     if not ok:
-        spec.source.write_bytes(original)
+        write_atomic(spec.source, original)
         raise InsigneError(
             Problem(
                 spec.source,
