@@ -24,7 +24,9 @@ def site(tmp_path: Path) -> Path:
 
 def lea_id(content: Path) -> str:
     loaded = load_model(content)
-    return next(a.id for a in loaded.model.awards if a.spec.recipient.email == "lea.nguyen@example.org")
+    return next(
+        a.id for a in loaded.model.awards if a.spec.recipient.email == "lea.nguyen@example.org"
+    )
 
 
 def strays(folder: Path) -> list[str]:
