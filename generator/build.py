@@ -22,6 +22,7 @@ from generator.manifest import (
     paused_gc,
 )
 from generator.model import Award, SiteModel
+from generator.outputdir import check_output_dir
 from generator.parallel import Latch, SharedChunks, run_pair
 from generator.parallel import available as parallel_available
 from generator.progress import AwardProgressWriter
@@ -74,6 +75,8 @@ def build(options: BuildOptions) -> BuildResult:
 def _build(options: BuildOptions) -> BuildResult:
     started = time.perf_counter()
     content_dir = options.content_dir.resolve()
+    # Before anything is read or made beside the output: it might be the project itself.
+    check_output_dir(options.output_dir, content_dir)
     # What is loaded lives as long as the build: out of the collector's way until it ends.
     with paused_gc(freeze=True):
         manifest = Manifest.load(options.output_dir)
