@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from generator.content import load_model
 from generator.errors import InsigneError, Problem
 from generator.keys import default_key_dir
+from generator.lock import holding
 from generator.manifest import (
     HostedKeys,
     Manifest,
@@ -47,6 +48,8 @@ class BuildOptions:
     # Called with (awards done, awards total) while writing; see generator.progress.
     progress: Callable[[int, int], None] | None = None
     verify: bool = True  # run generator.selfcheck on the staged tree (--no-verify turns it off)
+    # Told once if another process holds the project's lock (see generator/lock.py).
+    waiting: Callable[[str], None] | None = None
 
 
 @dataclass
@@ -66,21 +69,35 @@ class BuildResult:
 
 
 def build(options: BuildOptions) -> BuildResult:
+    content_dir = options.content_dir.resolve()
+    # Before anything is read or made beside the output (the lock file too): it might be the
+    # project itself.
+    check_output_dir(options.output_dir, content_dir)
     try:
-        return _build(options)
+        with holding([content_dir, options.output_dir], options.waiting or _quiet):
+            return _build(options)
     finally:
         gc.unfreeze()  # what _build froze after loading: collectable again from here
+
+
+def _quiet(message: str) -> None:
+    pass
 
 
 def _build(options: BuildOptions) -> BuildResult:
     started = time.perf_counter()
     content_dir = options.content_dir.resolve()
-    # Before anything is read or made beside the output: it might be the project itself.
-    check_output_dir(options.output_dir, content_dir)
     # What is loaded lives as long as the build: out of the collector's way until it ends.
     with paused_gc(freeze=True):
         manifest = Manifest.load(options.output_dir)
-        loaded = load_model(content_dir, options.base_url, options.now, options.locked, manifest)
+        loaded = load_model(
+            content_dir,
+            options.base_url,
+            options.now,
+            options.locked,
+            manifest,
+            previous_output=options.output_dir,
+        )
     model = loaded.model
     theme = Theme(content_dir.parent, model.site.theme)
     notices = list(loaded.notices)

@@ -28,6 +28,7 @@ COMMANDS = [
     "revoke",
     "verify",
     "keys",
+    "ledger",
 ]
 
 

@@ -397,7 +397,10 @@ class Preview:
         self.server = PreviewServer(options.bind, options.port, self.state, options.log_requests)
         self.url = local_base_url(options.bind, self.server.port)
         build_options = BuildOptions(
-            content_dir=self.content_dir, output_dir=self.output_dir, base_url=self.url
+            content_dir=self.content_dir,
+            output_dir=self.output_dir,
+            base_url=self.url,
+            waiting=lambda message: report(f"note: {message}"),
         )
         self.rebuilder = Rebuilder(build_options, self.state, report, report_error)
         self._changed = threading.Event()

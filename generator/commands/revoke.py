@@ -12,6 +12,7 @@ from generator.console import Console
 from generator.content import load_model
 from generator.errors import InsigneError, Problem
 from generator.ledger import award_key
+from generator.lock import holding
 from generator.model import AwardSpec
 from generator.yamledit import YamlEditError, quote, set_item_key
 
@@ -131,7 +132,8 @@ def _check_revoked(
 
 
 def run(args: argparse.Namespace, console: Console) -> int:
-    done = revoke(args.content, args.award_id, args.reason)
+    with holding([args.content], console.notice):
+        done = revoke(args.content, args.award_id, args.reason)
     try:
         shown = done.source.resolve().relative_to(Path.cwd().resolve())
     except ValueError:
