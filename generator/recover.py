@@ -17,10 +17,10 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from generator import urls
 from generator.ledger import Entry, Ledger
@@ -29,6 +29,8 @@ from generator.recipients import IDENTITY_RE, hash_email, new_salt
 from generator.sitecrawl import ID_RE, FetchError, fetch
 
 MAX_DOCUMENT_BYTES = 8 * 2**20
+# What a salt read from a site may be before it is compared with anything: printable ASCII.
+_SALT_RE = re.compile(r"[!-~]{1,256}")
 
 
 @dataclass(frozen=True)
@@ -90,6 +92,8 @@ def read_published(award_id: str, assertion: object, credential: object) -> Publ
             status = int(index)
     if identity is not None and not IDENTITY_RE.match(identity):
         identity = None
+    if salt is not None and not _SALT_RE.fullmatch(salt):
+        salt = None  # not one Insigne wrote (or a content's pre-hashed one): matches nothing
     return Published(award_id, badge, day, identity, salt, status, revoked)
 
 
@@ -237,7 +241,7 @@ def match(specs: list[AwardSpec], ledger: Ledger, published: list[Published]) ->
     return result
 
 
-def published_facts(found: Any) -> str:
+def published_facts(found: Published) -> str:
     """One line about a published award that matched nothing, for the report."""
     facts = [f"badge {found.badge}" if found.badge else "badge unknown"]
     if found.day:
