@@ -122,8 +122,11 @@ def _revoked_ids(base_url: str, notes: list[str]) -> set[str]:
     try:
         body = fetch(url)
         data = json.loads(body) if body is not None else {}
-    except (FetchError, ValueError) as exc:
-        notes.append(f"{url}: {exc}")
+    except FetchError as exc:
+        notes.append(str(exc))
+        return set()
+    except ValueError:
+        notes.append(f"{url}: not JSON")
         return set()
     found: set[str] = set()
     listed = data.get("revokedAssertions") if isinstance(data, dict) else None

@@ -231,3 +231,23 @@ def test_an_unpublished_future_award_may_leave_a_committed_ledger(project: Proje
     result = project.build()
     assert result.code == 0, result.err
     assert project.build().code == 0
+
+
+def test_recover_from_nothing_is_a_clear_error(project: Project, tmp_path: Path) -> None:
+    ledger = project.content / "ledger.json"
+    ledger.unlink()
+    missing = run_cli(
+        "ledger", "recover", "--from", tmp_path / "nope", "--content", project.content
+    )
+    assert missing.code == 1
+    assert "not a folder" in missing.err
+    with StaticServer() as server:
+        url = server.url
+    # The server is closed: nothing answers at its address.
+    gone = run_cli("ledger", "recover", "--from", url, "--content", project.content)
+    assert gone.code == 1
+    assert url in gone.err
+    assert "nothing was written" in gone.err
+    for result in (missing, gone):
+        assert "Traceback" not in result.err
+    assert not ledger.exists()

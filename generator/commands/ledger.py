@@ -150,6 +150,15 @@ def _recover(args: argparse.Namespace, content_dir: Path, console: Console) -> i
         raise InsigneError(Problem(None, str(exc), hint="check the --from folder or URL")) from None
     for note in notes:
         console.notice(note)
+    if not published:
+        raise InsigneError(
+            Problem(
+                None,
+                f"no published award found at {source}; nothing was written",
+                hint="give the folder of the deployed site (it has assertions/<id>.json files) "
+                "or its base URL, as in site.yaml",
+            )
+        )
     result = match(specs, ledger, published)
     now = datetime.now(UTC)
     missed = [s for s in result.unpublished if s.issued_on <= now]
