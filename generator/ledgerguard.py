@@ -110,7 +110,7 @@ def check_ledger_kept(
     )
     fixes = []
     if committed is not None:
-        fixes.append(f"restore it from git: git checkout -- {_shown_path(ledger.path)}")
+        fixes.append(f"restore it from git: {_checkout(ledger.path)}")
     source = previous_output if from_output and previous_output is not None else "DEPLOYED_SITE"
     fixes.append(
         f"{'or ' if fixes else ''}rebuild it from the published site: insigne ledger recover "
@@ -128,8 +128,15 @@ def check_ledger_kept(
     )
 
 
-def _shown_path(path: Path) -> str:
+def _checkout(path: Path) -> str:
+    """The git command that restores `path`, typed from here (else from anywhere)."""
+    top = _git(path.parent, "rev-parse", "--show-toplevel")
     try:
-        return str(path.resolve().relative_to(Path.cwd().resolve()))
+        here = Path.cwd().resolve()
+        if top is not None:
+            # Inside the same work tree, a path relative to here names the file.
+            here.relative_to(Path(top.decode("utf-8", "replace").strip()).resolve())
+            return f"git checkout -- {os.path.relpath(path.resolve(), here)}"
     except (ValueError, OSError):
-        return str(path)
+        pass
+    return f"git -C {path.parent} checkout -- {path.name}"

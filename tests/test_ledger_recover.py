@@ -194,11 +194,16 @@ def git(cwd: Path, *args: str) -> str:
     return done.stdout
 
 
-def test_ledger_deleted_from_a_git_work_tree(project: Project) -> None:
+@pytest.mark.parametrize("repo", ["project", "content"])
+def test_ledger_deleted_from_a_git_work_tree(
+    project: Project, monkeypatch: pytest.MonkeyPatch, repo: str
+) -> None:
     content = project.content
-    git(content, "init", "-q")
-    git(content, "add", ".")
-    git(content, "commit", "-q", "-m", "content")
+    top = project.root if repo == "project" else content
+    git(top, "init", "-q")
+    git(top, "add", "content" if repo == "project" else ".")
+    git(top, "commit", "-q", "-m", "content")
+    monkeypatch.chdir(project.root)
     ledger = content / "ledger.json"
     before = ledger.read_bytes()
     ledger.unlink()
@@ -207,12 +212,18 @@ def test_ledger_deleted_from_a_git_work_tree(project: Project) -> None:
     assert result.code == 1
     assert "the ledger is missing" in result.err
     assert "recorded in the ledger committed in git (HEAD)" in result.err
-    assert "git checkout -- " in result.err
+    fix = (
+        "git checkout -- content/ledger.json"
+        if repo == "project"
+        else (f"git -C {content} checkout -- ledger.json")
+    )
+    assert fix in result.err
     assert not project.output.exists()
     assert not ledger.exists()
     assert run_cli("check", "--content", content).code == 1
 
-    git(content, "checkout", "--", "ledger.json")
+    # The command offered, run as offered, from here.
+    subprocess.run(fix.split(), check=True, capture_output=True)
     assert ledger.read_bytes() == before
     assert project.build().code == 0
 
