@@ -18,6 +18,7 @@ process lock a new file while the second still waits on the old one).
 from __future__ import annotations
 
 import contextlib
+import errno
 import fcntl
 import os
 import sys
@@ -70,21 +71,10 @@ def holding(
 
 @contextlib.contextmanager
 def _hold(path: Path, waiting: Callable[[str], None], timeout: float) -> Iterator[None]:
-    try:
-        descriptor = os.open(path, os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0), 0o644)
-    except FileNotFoundError:
-        # No folder to hold the lock: nothing there yet for another process to write (a
-        # missing content folder is reported by the command itself).
+    descriptor = _open(path)
+    if descriptor is None:
         yield
         return
-    except OSError as exc:
-        raise InsigneError(
-            Problem(
-                path,
-                f"cannot create the lock file ({exc.strerror or exc})",
-                hint="Insigne needs to write beside the content and output folders",
-            )
-        ) from None
     try:
         _acquire(descriptor, path, waiting, timeout)
         mine = f"pid {os.getpid()}: {_command()}\n".encode()
@@ -93,6 +83,25 @@ def _hold(path: Path, waiting: Callable[[str], None], timeout: float) -> Iterato
         yield
     finally:
         os.close(descriptor)  # releases the lock
+
+
+def _open(path: Path) -> int | None:
+    """The lock file, opened; None where there is no folder for it or it may not be made."""
+    try:
+        return os.open(path, os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0), 0o644)
+    except OSError as exc:
+        if isinstance(exc, FileNotFoundError | PermissionError) or exc.errno == errno.EROFS:
+            # A missing content folder is reported by the command itself; a project folder
+            # this process may not write (a read-only checkout, built into an output
+            # elsewhere) goes without that lock rather than refusing to build.
+            return None
+        raise InsigneError(
+            Problem(
+                path,
+                f"cannot create the lock file ({exc.strerror or exc})",
+                hint="Insigne needs to write beside the content and output folders",
+            )
+        ) from None
 
 
 def _acquire(descriptor: int, path: Path, waiting: Callable[[str], None], timeout: float) -> None:
