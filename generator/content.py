@@ -93,7 +93,7 @@ def _load_model(
     forgotten = recorded - len(ledger.entries)  # unpublished future awards taken out
     problems.raise_if_any()
     # Before any id is assigned: a lost ledger must not re-issue what was published.
-    check_ledger_kept(ledger, content_dir, previous_output, now.date().isoformat())
+    check_ledger_kept(ledger, content_dir, previous_output, now.date().isoformat(), published)
 
     # Future awards get their id now too, so that the build which publishes them on their date
     # (a scheduled deploy with --locked) needs no ledger change.

@@ -4,8 +4,10 @@ Without `content/ledger.json`, a build would give every award a new id and salt,
 published files at the old URLs, which recipients have in their backpacks. So before a build
 (or `insigne check`) assigns anything, the ledger is compared with what shows that awards were
 published: the previous output's assertions, and the ledger as committed in git (HEAD), where
-the content is in a git work tree. Any published id the ledger lacks stops the command, with
-how to get the ledger back (`git checkout`, or `insigne ledger recover`).
+the content is in a git work tree. A missing ledger, an id of HEAD's ledger that the ledger
+lacks, or an award of the output that is the content's and that the ledger lacks (an output may
+also hold another branch's awards, which are not this content's) stops the command, with how
+to get the ledger back (`git checkout`, or `insigne ledger recover`).
 
 Cheap enough for every build: one directory listing, and one `git rev-parse` whose answer is
 compared with the git hash of the ledger's bytes; only a ledger that differs from HEAD's has
@@ -19,9 +21,13 @@ import json
 import os
 import subprocess
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from generator.errors import InsigneError, Problem
 from generator.ledger import LEDGER_NAME, Ledger
+
+if TYPE_CHECKING:
+    from generator.model import AwardSpec
 
 _GIT_TIMEOUT = 20.0
 _SHOWN = 5  # ids named in the message; the rest are counted
@@ -86,11 +92,21 @@ def committed_published(content_dir: Path, today: str) -> dict[str, str] | None:
 
 
 def check_ledger_kept(
-    ledger: Ledger, content_dir: Path, previous_output: Path | None, today: str
+    ledger: Ledger,
+    content_dir: Path,
+    previous_output: Path | None,
+    today: str,
+    specs: list[AwardSpec],
 ) -> None:
-    """Raise `InsigneError` if the ledger lacks ids shown published (see the module docstring)."""
+    """Raise `InsigneError` if the ledger lacks ids shown published (see the module docstring).
+
+    `specs`: the content's published awards.
+    """
     have = ledger.ids()
     from_output = published_ids(previous_output) - have if previous_output is not None else set()
+    if from_output and ledger.path.exists():
+        assert previous_output is not None
+        from_output = _reissued(previous_output, from_output, ledger, specs)
     committed = committed_published(content_dir, today)
     from_git = set(committed or {}) - have
     lost = from_output | from_git
@@ -126,6 +142,30 @@ def check_ledger_kept(
             hint="; ".join(fixes),
         )
     )
+
+
+def _reissued(
+    output: Path, unrecorded: set[str], ledger: Ledger, specs: list[AwardSpec]
+) -> set[str]:
+    """Those of the `unrecorded` ids in `output` that a build would give again to the content.
+
+    An output may hold awards that are not this content's: built on another branch (which
+    adds awards of its own), they leave the output with the branch, as they came. Only an
+    award of the content that the ledger lacks and that the output publishes would get a new
+    id: read the unrecorded awards' documents and match them as `ledger recover` does.
+    """
+    fresh = [s for s in specs if s.key not in ledger.entries]
+    if not fresh:
+        return set()
+    from generator.recover import from_folder, match
+
+    published, _notes = from_folder(output, unrecorded)
+    result = match(fresh, ledger, published)
+    found = {entry.id for entry in result.entries.values()}
+    if any(s.revoked is not None for s in fresh):
+        # A revoked 2.0 assertion names no recipient: it may be any revoked award of these.
+        found |= {p.id for p in result.unmatched if p.revoked and p.identity is None}
+    return found
 
 
 def _checkout(path: Path) -> str:

@@ -110,14 +110,20 @@ def _parse(raw: bytes | None, where: str, notes: list[str]) -> object:
         return None
 
 
-def from_folder(root: Path) -> tuple[list[Published], list[str]]:
-    """Every award published in `root` (a copy of a deployed site, or an output folder)."""
+def from_folder(root: Path, ids: set[str] | None = None) -> tuple[list[Published], list[str]]:
+    """The awards published in `root` (a copy of a deployed site, or an output folder).
+
+    `ids`: only these (default: every one).
+    """
     notes: list[str] = []
     folder = root / "assertions"
-    try:
-        names = sorted(e.name for e in os.scandir(folder) if e.name.endswith(".json"))
-    except OSError as exc:
-        raise FetchError(f"{folder}: {exc.strerror or exc}") from None
+    if ids is not None:
+        names = sorted(f"{award_id}.json" for award_id in ids)
+    else:
+        try:
+            names = sorted(e.name for e in os.scandir(folder) if e.name.endswith(".json"))
+        except OSError as exc:
+            raise FetchError(f"{folder}: {exc.strerror or exc}") from None
     found = []
     for name in names:
         award_id = name[: -len(".json")]
@@ -127,7 +133,11 @@ def from_folder(root: Path) -> tuple[list[Published], list[str]]:
         docs = []
         for rel in (urls.assertion_json(award_id), urls.credential_json(award_id)):
             path = root / rel
-            raw = path.read_bytes() if path.is_file() else None
+            try:
+                raw = path.read_bytes() if path.is_file() else None
+            except OSError as exc:
+                notes.append(f"{path}: {exc.strerror or exc}; ignored")
+                raw = None
             docs.append(_parse(raw, str(path), notes))
         found.append(read_published(award_id, docs[0], docs[1]))
     return found, notes

@@ -262,3 +262,28 @@ def test_recover_from_nothing_is_a_clear_error(project: Project, tmp_path: Path)
     for result in (missing, gone):
         assert "Traceback" not in result.err
     assert not ledger.exists()
+
+
+def test_switching_branches_with_one_output_is_not_a_lost_ledger(project: Project) -> None:
+    """Branch a's awards in the output are not this branch's: they are not re-issued here."""
+    content = project.content
+    git(content, "init", "-q", "-b", "main")
+    git(content, "add", ".")
+    git(content, "commit", "-q", "-m", "content")
+    git(content, "checkout", "-q", "-b", "a")
+    (content / "awards" / "a.yaml").write_text(
+        "badge: echofablab\nissued_on: 2019-01-10\nrecipients:\n  - alice@example.org\n", "utf-8"
+    )
+    assert project.build().code == 0
+    git(content, "add", ".")
+    git(content, "commit", "-q", "-m", "award alice")
+    alice = set(ledger_ids(content))
+
+    git(content, "checkout", "-q", "main")
+    (content / "awards" / "b.yaml").write_text(
+        "badge: echofablab\nissued_on: 2019-01-10\nrecipients:\n  - bob@example.org\n", "utf-8"
+    )
+    result = project.build()
+    assert result.code == 0, result.err
+    bob = set(ledger_ids(content))
+    assert not (alice - bob) & {p.stem for p in (project.output / "assertions").iterdir()}
