@@ -8,13 +8,13 @@ is loaded again: an edit that breaks the content is undone, never left behind si
 
 from __future__ import annotations
 
-import os
 import re
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
+from generator.atomic import write_atomic
 from generator.csvimport import CheckedRow
 from generator.dates import DateError, parse_moment
 from generator.errors import InsigneError, Problem
@@ -134,25 +134,18 @@ def plan_append(
     return AwardFileEdit(path, before, after.encode("utf-8"))
 
 
-def _write_atomic(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.insigne-tmp")
-    tmp.write_bytes(data)
-    os.replace(tmp, path)
-
-
 def apply(edit: AwardFileEdit, content_dir: Path) -> None:
     """Write the edit, then load the content again; undo the edit if the content is broken."""
     from generator.content import load_model
 
-    _write_atomic(edit.path, edit.after)
+    write_atomic(edit.path, edit.after)
     try:
         load_model(content_dir)
     except InsigneError as exc:
         if edit.before is None:
             edit.path.unlink()
         else:
-            _write_atomic(edit.path, edit.before)
+            write_atomic(edit.path, edit.before)
         raise InsigneError(
             [*exc.problems, Problem(edit.path, "the edit above broke the content; it was undone")]
         ) from None

@@ -15,6 +15,7 @@ from generator import urls
 from generator.content import load_model
 from generator.errors import InsigneError, Problem
 from generator.keys import default_key_dir
+from generator.lock import holding
 from generator.manifest import (
     HostedKeys,
     Manifest,
@@ -23,6 +24,7 @@ from generator.manifest import (
     paused_gc,
 )
 from generator.model import Award, SiteModel
+from generator.outputdir import check_output_dir
 from generator.parallel import Latch, SharedChunks, run_pair
 from generator.parallel import available as parallel_available
 from generator.progress import AwardProgressWriter
@@ -47,6 +49,8 @@ class BuildOptions:
     # Called with (awards done, awards total) while writing; see generator.progress.
     progress: Callable[[int, int], None] | None = None
     verify: bool = True  # run generator.selfcheck on the staged tree (--no-verify turns it off)
+    # Told once if another process holds the project's lock (see generator/lock.py).
+    waiting: Callable[[str], None] | None = None
 
 
 @dataclass
@@ -66,10 +70,19 @@ class BuildResult:
 
 
 def build(options: BuildOptions) -> BuildResult:
+    content_dir = options.content_dir.resolve()
+    # Before anything is read or made beside the output (the lock file too): it might be the
+    # project itself.
+    check_output_dir(options.output_dir, content_dir)
     try:
-        return _build(options)
+        with holding([content_dir, options.output_dir], options.waiting or _quiet):
+            return _build(options)
     finally:
         gc.unfreeze()  # what _build froze after loading: collectable again from here
+
+
+def _quiet(message: str) -> None:
+    pass
 
 
 def _build(options: BuildOptions) -> BuildResult:
@@ -78,7 +91,14 @@ def _build(options: BuildOptions) -> BuildResult:
     # What is loaded lives as long as the build: out of the collector's way until it ends.
     with paused_gc(freeze=True):
         manifest = Manifest.load(options.output_dir)
-        loaded = load_model(content_dir, options.base_url, options.now, options.locked, manifest)
+        loaded = load_model(
+            content_dir,
+            options.base_url,
+            options.now,
+            options.locked,
+            manifest,
+            previous_output=options.output_dir,
+        )
     model = loaded.model
     theme = Theme(content_dir.parent, model.site.theme)
     notices = list(loaded.notices)

@@ -29,6 +29,7 @@ COMMANDS = [
     "verify",
     "keys",
     "recipe",
+    "ledger",
 ]
 
 

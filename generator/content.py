@@ -10,6 +10,7 @@ from generator.awards import load_awards
 from generator.badges import load_badges
 from generator.errors import InsigneError, Problem, Problems
 from generator.ledger import Ledger
+from generator.ledgerguard import check_ledger_kept
 from generator.manifest import Manifest, paused_gc, site_inputs
 from generator.model import Award, AwardSpec, SiteModel
 from generator.placeholders import unedited_placeholders
@@ -29,14 +30,17 @@ def load_model(
     now: datetime | None = None,
     locked: bool = False,
     cache: Manifest | None = None,
+    previous_output: Path | None = None,
 ) -> Loaded:
     """Read and check everything; raise `InsigneError` listing every problem found.
 
     `cache`: the build manifest, whose parsed award files spare re-reading unchanged ones.
+    `previous_output`: an output folder whose published awards the ledger must hold (see
+    generator/ledgerguard.py; the ledger committed in git is checked in any case).
     """
     # Loading makes an object or more per award and frees next to nothing: see paused_gc.
     with paused_gc():
-        return _load_model(content_dir, base_url, now, locked, cache)
+        return _load_model(content_dir, base_url, now, locked, cache, previous_output)
 
 
 def _load_model(
@@ -45,6 +49,7 @@ def _load_model(
     now: datetime | None,
     locked: bool,
     cache: Manifest | None,
+    previous_output: Path | None = None,
 ) -> Loaded:
     content_dir = content_dir.resolve()
     if not content_dir.is_dir():
@@ -88,6 +93,8 @@ def _load_model(
     _check_nothing_lost(ledger, keys_in_content, now, content_dir, problems)
     forgotten = recorded - len(ledger.entries)  # unpublished future awards taken out
     problems.raise_if_any()
+    # Before any id is assigned: a lost ledger must not re-issue what was published.
+    check_ledger_kept(ledger, content_dir, previous_output, now.date().isoformat(), published)
 
     # Future awards get their id now too, so that the build which publishes them on their date
     # (a scheduled deploy with --locked) needs no ledger change.

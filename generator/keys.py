@@ -25,6 +25,7 @@ from pathlib import Path
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
 
+from generator.atomic import write_atomic
 from generator.didweb import multikey_from_ed25519_public
 from generator.errors import InsigneError, Problem
 
@@ -205,4 +206,4 @@ class KeyRing:
         body = json.dumps(
             {"version": 1, "keys": [k.to_json() for k in self.keys]}, indent=2, ensure_ascii=False
         )
-        self.path.write_text(body + "\n", "utf-8")
+        write_atomic(self.path, (body + "\n").encode("utf-8"))

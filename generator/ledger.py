@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import re
 import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from generator.atomic import write_atomic
 from generator.errors import InsigneError, Problem
 from generator.recipients import new_salt
 
@@ -169,8 +169,5 @@ class Ledger:
         return f'{{"version": {FORMAT_VERSION}, "awards": {{\n{body}\n}}}}\n'
 
     def save(self) -> None:
-        text = self.serialise()
-        tmp = self.path.with_name(f".{self.path.name}.tmp")
-        tmp.write_text(text, "utf-8")
-        os.replace(tmp, self.path)
+        write_atomic(self.path, self.serialise().encode("utf-8"))
         self.changed = False

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFont
 
+from generator.atomic import write_atomic
 from generator.deployrecipes import RECIPES, recipe_bytes
 from generator.errors import InsigneError, Problem
 from generator.placeholders import (
@@ -174,7 +175,6 @@ def write_new_files(root: Path, files: dict[str, bytes]) -> list[Path]:
     written = []
     for rel, data in files.items():
         path = root / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(data)
+        write_atomic(path, data)
         written.append(path)
     return written

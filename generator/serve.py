@@ -32,6 +32,7 @@ from watchdog.observers import Observer
 from generator.build import BuildOptions, BuildResult, build
 from generator.errors import InsigneError
 from generator.ledger import LEDGER_NAME
+from generator.outputdir import check_output_dir
 
 SERVE_DIR_NAME = ".insigne-serve"
 LIVE_PREFIX = "/__insigne__/"
@@ -390,11 +391,16 @@ class Preview:
     ) -> None:
         self.content_dir = options.content_dir.resolve()
         self.output_dir = (options.output_dir or default_output(self.content_dir)).resolve()
+        # Refused before the server starts: nothing runs for an output that is the project.
+        check_output_dir(options.output_dir or self.output_dir, self.content_dir)
         self.state = ServeState(self.output_dir)
         self.server = PreviewServer(options.bind, options.port, self.state, options.log_requests)
         self.url = local_base_url(options.bind, self.server.port)
         build_options = BuildOptions(
-            content_dir=self.content_dir, output_dir=self.output_dir, base_url=self.url
+            content_dir=self.content_dir,
+            output_dir=self.output_dir,
+            base_url=self.url,
+            waiting=lambda message: report(f"note: {message}"),
         )
         self.rebuilder = Rebuilder(build_options, self.state, report, report_error)
         self._changed = threading.Event()

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from pathlib import Path
 from typing import Any
 
+from generator.atomic import write_atomic
 from generator.errors import InsigneError, Problem
 
 CACHE_NAME = "signatures.json"
@@ -74,6 +74,5 @@ class SignatureCache:
             for k in sorted(self.used)
         ]
         body = ",\n".join(lines)
-        tmp = self.path.with_name(f".{self.path.name}.tmp")
-        tmp.write_text(f'{{"version": 1, "signatures": {{\n{body}\n}}}}\n', "utf-8")
-        os.replace(tmp, self.path)
+        text = f'{{"version": 1, "signatures": {{\n{body}\n}}}}\n'
+        write_atomic(self.path, text.encode("utf-8"))

@@ -13,6 +13,7 @@ from generator.content import load_model
 from generator.csvimport import AwardRow, BadDate, CsvError, check_rows, parse_date, read_csv
 from generator.errors import InsigneError, Problem
 from generator.fields import is_http_url
+from generator.lock import holding
 
 EXAMPLES = """examples:
   insigne award soldering alice@example.org bob@example.org
@@ -79,6 +80,12 @@ def run(args: argparse.Namespace, console: Console) -> int:
         raise InsigneError("give either emails or --csv FILE (see insigne award --help)")
     if args.evidence and not is_http_url(args.evidence):
         raise InsigneError(f"--evidence {args.evidence!r} is not an absolute http(s) URL")
+    # Read, edit and check again with no other writer of the project in between.
+    with holding([content_dir], console.notice):
+        return _award(args, content_dir, console)
+
+
+def _award(args: argparse.Namespace, content_dir: Path, console: Console) -> int:
     loaded = load_model(content_dir)
     model = loaded.model
     if args.slug not in model.badges:

@@ -68,6 +68,7 @@ def run(args: argparse.Namespace, console: Console) -> int:
     options = options_from(args)
     progress = Progress(enabled=not console.quiet)
     options.progress = progress.update
+    options.waiting = console.notice
     try:
         result = build(options)
     finally:

@@ -47,7 +47,8 @@ def run(args: argparse.Namespace, console: Console) -> int:
     content_dir: Path = args.content.resolve()
     # load_model only changes the ledger in memory; saving it is the build's job, so nothing
     # here can touch content/ledger.json.
-    loaded = load_model(content_dir)
+    # The output beside the content, where builds usually go: its awards must be in the ledger.
+    loaded = load_model(content_dir, previous_output=content_dir.parent / "output")
     Theme(content_dir.parent, loaded.model.site.theme)
     for notice in loaded.notices:
         console.notice(notice)

@@ -10,6 +10,7 @@ from generator.commands import add_content_argument
 from generator.console import Console
 from generator.errors import InsigneError, Problem
 from generator.keys import ED25519, RSA, KeyRing
+from generator.lock import holding
 from generator.siteconfig import load_site
 
 EXAMPLES = """examples:
@@ -50,6 +51,14 @@ def _keyring(content: Path) -> KeyRing:
 
 
 def run(args: argparse.Namespace, console: Console) -> int:
+    if args.action == "new":
+        # keys.json is content state a build reads: never rewritten while a build runs.
+        with holding([args.content.resolve()], console.notice):
+            return _run(args, console)
+    return _run(args, console)
+
+
+def _run(args: argparse.Namespace, console: Console) -> int:
     ring = _keyring(args.content)
     if args.action == "list":
         if not ring.keys:

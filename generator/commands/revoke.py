@@ -6,11 +6,13 @@ import argparse
 from dataclasses import dataclass
 from pathlib import Path
 
+from generator.atomic import write_atomic
 from generator.commands import add_content_argument
 from generator.console import Console
 from generator.content import load_model
 from generator.errors import InsigneError, Problem
 from generator.ledger import award_key
+from generator.lock import holding
 from generator.model import AwardSpec
 from generator.yamledit import YamlEditError, quote, set_item_key
 
@@ -94,7 +96,7 @@ def revoke(content_dir: Path, award_id: str, reason: str) -> Revocation:
                 f"add 'revoked: \"{reason}\"' to that recipient by hand",
             )
         ) from None
-    spec.source.write_bytes(bom + edited.encode("utf-8"))
+    write_atomic(spec.source, bom + edited.encode("utf-8"))
     already = {award_key(s) for s in specs if s.revoked is not None}
     _check_revoked(content_dir, key, reason, spec, raw, already)
     return Revocation(award_id, spec.source, spec.line, spec.badge)
@@ -118,7 +120,7 @@ def _check_revoked(
     except InsigneError:
         ok = False
     if not ok:
-        spec.source.write_bytes(original)
+        write_atomic(spec.source, original)
         raise InsigneError(
             Problem(
                 spec.source,
@@ -130,7 +132,8 @@ def _check_revoked(
 
 
 def run(args: argparse.Namespace, console: Console) -> int:
-    done = revoke(args.content, args.award_id, args.reason)
+    with holding([args.content], console.notice):
+        done = revoke(args.content, args.award_id, args.reason)
     try:
         shown = done.source.resolve().relative_to(Path.cwd().resolve())
     except ValueError:
