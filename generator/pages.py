@@ -22,8 +22,8 @@ from urllib.parse import quote, urlencode
 import markdown
 
 from generator import urls
-from generator.errors import InsigneError, Problem
 from generator.deployrecipes import HEADERS_FILE, recipe_bytes
+from generator.errors import InsigneError, Problem
 from generator.i18n import Catalogue
 from generator.manifest import award_fingerprint, code_digest, digest_text, tree_digest
 from generator.markdown_render import render_markdown, safe_url
