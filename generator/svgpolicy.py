@@ -140,8 +140,8 @@ _CSS_FORBIDDEN = {
 _MAX_PROBLEMS = 20
 
 EDITOR_HINT = (
-    "editor data must go: export as plain SVG (Inkscape: 'Plain SVG'; or optimise it with "
-    "SVGO or scour)"
+    "an editor's own data goes too: export as plain SVG (Inkscape: 'Plain SVG') or optimise "
+    "the file with SVGO or scour"
 )
 
 
@@ -263,7 +263,10 @@ class _Checker:
                     "<svg> element"
                 )
             else:
-                self.add(f"<{tag}> (namespace {uri}) is not SVG: {EDITOR_HINT}")
+                self.add(
+                    f"<{tag}> (namespace {uri}) is not SVG: only SVG elements are allowed; "
+                    + EDITOR_HINT
+                )
             self.refused_at = self.depth
             return
         if tag not in ELEMENTS:
@@ -282,7 +285,7 @@ class _Checker:
             if local not in XML_ATTRIBUTES:
                 self.add(f"xml:{local}= on <{tag}> is not allowed: remove it")
         elif uri:
-            self.add(f"{local}= on <{tag}> (namespace {uri}) is not SVG: {EDITOR_HINT}")
+            self.add(f"{local}= on <{tag}> (namespace {uri}) is not SVG: remove it; {EDITOR_HINT}")
         elif local.lower().startswith("on"):
             self.add(
                 f"has an event attribute {local}= on <{tag}>: remove it; "

@@ -221,8 +221,8 @@ OTHER = (
             b'<svg xmlns="http://www.w3.org/2000/svg" '
             b'xmlns:inkscape="http://www.inkscape.org/namespaces/inkscape" inkscape:version="1"/>',
             "line 1: version= on <svg> (namespace http://www.inkscape.org/namespaces/inkscape) is "
-            "not SVG: editor data must go: export as plain SVG (Inkscape: 'Plain SVG'; or "
-            "optimise it with SVGO or scour)",
+            "not SVG: remove it; an editor's own data goes too: export as plain SVG (Inkscape: "
+            "'Plain SVG') or optimise the file with SVGO or scour",
         ),
         (
             b"<svg><g/></svg>",
