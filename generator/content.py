@@ -8,6 +8,7 @@ from pathlib import Path
 
 from generator.awards import load_awards
 from generator.badges import load_badges
+from generator.contentfile import check_tree
 from generator.errors import InsigneError, Problem, Problems
 from generator.ledger import Ledger
 from generator.manifest import Manifest, paused_gc, site_inputs
@@ -54,6 +55,10 @@ def _load_model(
                 hint="run insigne from your project folder, or pass --content DIR",
             )
         )
+    # Before anything reads content/: a FIFO or a link to /dev/zero would hang the reading.
+    unreadable = check_tree(content_dir)
+    if unreadable:
+        raise InsigneError(unreadable)
     site_key = site_inputs(content_dir, base_url) if cache is not None else ""
     hit = cache.cached_site(site_key) if cache is not None else None
     if hit is not None:
