@@ -9,6 +9,7 @@ from pathlib import Path
 from generator.awards import load_awards
 from generator.badges import load_badges
 from generator.contentfile import check_tree
+from generator.emailguard import check_addresses
 from generator.errors import InsigneError, Problem, Problems
 from generator.ledger import Ledger
 from generator.manifest import Manifest, paused_gc, site_inputs
@@ -74,6 +75,7 @@ def _load_model(
         if cache is not None and not problems:
             cache.keep_site(site_key, site, badges)
     specs = load_awards(site, badges, problems, cache)
+    check_addresses(site, badges, specs, problems)
     ledger = Ledger.load(content_dir)
     problems.raise_if_any()
 
