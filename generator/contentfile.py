@@ -97,6 +97,8 @@ def _not_regular(path: Path, mode: int) -> ContentFileError:
         what = "a device"
     elif stat.S_ISSOCK(mode):
         what = "a socket"
+    elif stat.S_ISDIR(mode):
+        return ContentFileError(path, "is a folder, not a file", "name a file, not a folder")
     else:
         what = "not a regular file"
     return ContentFileError(

@@ -7,9 +7,11 @@ the memory fails the test by running out of time (no timing is asserted).
 from __future__ import annotations
 
 import os
+import stat
 import subprocess
 import sys
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 
@@ -146,3 +148,15 @@ def test_refused_without_hanging(
     assert message in result.stderr, result.stderr
     assert "fix:" in result.stderr
     assert tree_snapshot(project.output) == before
+
+
+def test_award_command_refuses_a_fifo_award_file(project: Project) -> None:
+    _fifo("awards/2017-echofablab.yaml")(project)
+    result = insigne(project, "award", "echofablab", "new.person@example.org")
+    assert result.returncode == 1
+    assert "content/awards/2017-echofablab.yaml: is a FIFO (named pipe)" in result.stderr
+    assert stat_is_fifo(project.content / "awards" / "2017-echofablab.yaml")
+
+
+def stat_is_fifo(path: Path) -> bool:
+    return stat.S_ISFIFO(os.lstat(path).st_mode)
