@@ -110,7 +110,8 @@ GEOMETRY = _words(
     seed stitchTiles tableValues slope intercept amplitude exponent
     """
 )
-# Free text that no browser reads as CSS or as a URL.
+# Free text that no browser reads as CSS or as a URL (with aria-* and data-*: Illustrator
+# writes data-name="Layer 1").
 TEXT_ATTRIBUTES = frozenset({"id", "class", "role", "lang", "tabindex", "focusable"})
 XML_ATTRIBUTES = frozenset({"space", "lang"})
 
@@ -294,7 +295,7 @@ class _Checker:
         elif local == "style":
             for problem in style_problems(value):
                 self.add(f"style= on <{tag}> {problem}")
-        elif local in TEXT_ATTRIBUTES or local.startswith("aria-"):
+        elif local in TEXT_ATTRIBUTES or local.startswith(("aria-", "data-")):
             pass
         elif local in PRESENTATION or local in GEOMETRY:
             trouble = css_value_problem(value)

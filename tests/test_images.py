@@ -26,7 +26,8 @@ SAFE_SVG = """<?xml version="1.0" encoding="UTF-8"?>
   <image width="1" height="1" xlink:href="data:image/jpeg;base64,/9j/4AAQ"/>
   <text x="50" y="50" font-size="9" style="font-family:'Open Sans', sans-serif;
         fill:rgb(10, 20, 30) !important;stroke: url( '#g' )">Bénévole &amp; co</text>
-  <g transform="translate(2 3) rotate(45)" clip-path="url(#c)" aria-label="ok (fine)">
+  <g transform="translate(2 3) rotate(45)" clip-path="url(#c)" aria-label="ok (fine)"
+     data-name="Layer 1">
     <clipPath id="c"><rect width="9" height="9"/></clipPath>
   </g>
 </svg>
