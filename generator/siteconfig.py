@@ -215,8 +215,14 @@ def check_image_file(
             PngTemplate(data) if kind == "png" else SvgTemplate(data)
         except BakingError as exc:
             trouble = [f"cannot carry baked badge data: {exc}"]
+    hint = (
+        "a badge SVG may hold only static drawing (see docs/content-safety.md, 'SVG: an "
+        "allow-list'); or export the image as PNG"
+        if kind == "svg"
+        else None
+    )
     for message in trouble:
-        reader.error(key, f"image {relative!r}: {message}")
+        reader.error(key, f"image {relative!r}: {message}", hint)
     if trouble:
         return None, None
     return resolved, kind
