@@ -171,12 +171,15 @@ def read_content_text(path: Path, kind: Kind | None = None, root: Path | None = 
 
 def check_tree(content_dir: Path) -> list[Problem]:
     """Everything under `content_dir` that no loader may read: special files, links that leave
-    the folder or lead to a special file, and files over the cap of their kind."""
+    the folder or lead to a special file, and files over the cap of their kind (hidden files
+    and folders aside)."""
     root = content_dir.resolve()
     problems: list[Problem] = []
     for folder, dirs, files in os.walk(root):
-        dirs.sort()
-        for name in sorted([*dirs, *files]):
+        # Hidden entries (.git of a content repository, .DS_Store) are never loaded, and the
+        # build's change detection reads them without blocking (`file_digest`).
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        for name in sorted([*dirs, *(f for f in files if not f.startswith("."))]):
             path = Path(folder, name)
             try:
                 _check_entry(path, root)

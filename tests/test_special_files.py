@@ -160,3 +160,15 @@ def test_award_command_refuses_a_fifo_award_file(project: Project) -> None:
 
 def stat_is_fifo(path: Path) -> bool:
     return stat.S_ISFIFO(os.lstat(path).st_mode)
+
+
+def test_hidden_entries_are_left_alone(project: Project) -> None:
+    # A content folder that is a git repository of its own may hold sockets (fsmonitor) and
+    # large packs under .git/: never loaded, so never refused.
+    hidden = project.content / ".git"
+    hidden.mkdir()
+    os.mkfifo(hidden / "fifo")
+    _sparse(".git/pack", 200 * 1024 * 1024)(project)  # over the 64 MiB of "other" files
+    for command in ("check", "build"):
+        result = insigne(project, command)
+        assert result.returncode == 0, result.stderr
