@@ -199,6 +199,20 @@ def _badge_texts(badge: Badge) -> Iterator[Text]:
         yield Text(translated, None, "the criteria", text.criteria_md)
 
 
+def _may_hold_address(spec: AwardSpec) -> bool:
+    """Whether any published text of the award could hold an address (most cannot): one
+    look per award on large sites, before anything is made for it."""
+    search = _MAY_HOLD_ADDRESS.search
+    for value in (spec.recipient.name, spec.narrative, spec.revoked):
+        if value and search(value):
+            return True
+    return any(
+        value and search(value)
+        for evidence in spec.evidence
+        for value in (evidence.url, evidence.name, evidence.description, evidence.narrative)
+    )
+
+
 def _award_texts(spec: AwardSpec) -> Iterator[Text]:
     # One award after another on large sites: texts that cannot hold an address are skipped
     # before anything is made for them.
@@ -355,7 +369,7 @@ def check_addresses(
     finder = AddressFinder(addresses, site.content_dir)
     texts: list[Iterable[Text]] = [_site_texts(site)]
     texts += [_badge_texts(badge) for badge in badges.values()]
-    texts += [_award_texts(spec) for spec in specs]
+    texts += [_award_texts(spec) for spec in specs if _may_hold_address(spec)]
     reported: set[tuple[Path, str, str, str]] = set()
     for group in texts:
         for text in group:
