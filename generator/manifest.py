@@ -37,6 +37,8 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from generator.contentfile import ContentFileError, file_digest, read_content
+
 if TYPE_CHECKING:
     from generator.model import Award, AwardSpec, Badge, Site
 
@@ -198,8 +200,8 @@ class AwardFileCache:
     def lookup(self, path: Path) -> tuple[str | None, list[AwardSpec] | None]:
         """The file's cache key (None if unreadable) and its specs if the last build had them."""
         try:
-            data = path.read_bytes()
-        except OSError:
+            data = read_content(path, "yaml")
+        except (OSError, ContentFileError):  # the loader reports it
             return None, None
         key = hashlib.sha256(data + self._context).hexdigest()
         rel = str(path)
@@ -314,8 +316,7 @@ def site_inputs(content_dir: Path, base_url: str | None) -> str:
                 continue
             h.update(b"f\0" + name.encode("utf-8", "surrogateescape") + b"\0")
             try:
-                with open(os.path.join(root, name), "rb") as handle:
-                    h.update(hashlib.sha256(handle.read()).digest())
+                h.update(file_digest(Path(root, name)))
             except OSError as exc:  # unreadable: its loader reports it; never a hit
                 h.update(f"unreadable {exc.errno} {os.urandom(8).hex()}".encode())
     return h.hexdigest()
@@ -327,15 +328,14 @@ def tree_digest(paths: Iterable[Path]) -> str:
     for base in paths:
         h.update(str(base).encode() + b"\0")
         if base.is_file():
-            h.update(base.read_bytes())
+            h.update(file_digest(base))
             continue
         for root, dirs, files in os.walk(base):
             dirs.sort()
             for name in sorted(files):
                 full = os.path.join(root, name)
                 h.update(os.path.relpath(full, base).encode("utf-8", "surrogateescape") + b"\0")
-                with open(full, "rb") as handle:
-                    h.update(handle.read())
+                h.update(file_digest(Path(full)))
                 h.update(b"\0")
     return h.hexdigest()
 
