@@ -9,22 +9,17 @@ the shipped one it replaces names it `default/<name>` (e.g. `{% extends "default
 
 from __future__ import annotations
 
-import contextlib
 import importlib.util
-import json
 import os
-import time
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Protocol
 
 import jinja2
-import jinja2.bccache
 from jinja2.ext import Extension
 from jinja2.lexer import Token, TokenStream
 
 from generator.errors import InsigneError, Problem
-from generator.manifest import code_digest, digest_text
 
 
 class Strings(Protocol):
@@ -75,33 +70,6 @@ def _builtin_themes() -> Path:
 
 
 BUILTIN_THEMES = _builtin_themes()
-
-
-class _CompiledTemplates(jinja2.FileSystemBytecodeCache):
-    """Jinja2's file cache of compiled templates, with our salt in every key.
-
-    A file used is touched, so that files no build has used for a while (an older Insigne,
-    strings since edited) can be told apart and removed (see `Theme.keep_compiled`).
-    """
-
-    PATTERN = "%s.jinja"
-
-    def __init__(self, directory: Path, salt: str) -> None:
-        super().__init__(str(directory), self.PATTERN)
-        self._salt = salt
-
-    def get_cache_key(self, name: str, filename: str | None = None) -> str:
-        return digest_text(self._salt, name, filename or "")
-
-    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
-        super().load_bytecode(bucket)
-        if bucket.code is not None:
-            with contextlib.suppress(OSError):
-                os.utime(self._get_cache_filename(bucket))
-
-
-# Compiled templates no build has used for this long are removed.
-_COMPILED_KEPT_S = 7 * 24 * 3600
 
 
 def theme_dirs(project_dir: Path, name: str) -> list[Path]:
@@ -163,36 +131,6 @@ class Theme:
             keep_trailing_newline=True,
         )
         self._language_envs: dict[Strings, jinja2.Environment] = {}
-        self._compiled_dir: Path | None = None
-
-    def keep_compiled(self, directory: Path) -> None:
-        """Keep compiled templates in `directory` from one build to the next.
-
-        Compiling the templates of two languages takes a few tenths of a second, as long as a
-        small rebuild. Jinja2 checks each file's source against its cached code; the cache key
-        adds the code of Insigne, the Jinja2 version and, for a language's templates, all of
-        its strings, which `_ConstantStrings` compiles into them.
-        """
-        directory.mkdir(parents=True, exist_ok=True)
-        unused_since = time.time() - _COMPILED_KEPT_S
-        for entry in directory.glob(_CompiledTemplates.PATTERN % "*"):
-            with contextlib.suppress(OSError):
-                if entry.stat().st_mtime < unused_since:
-                    entry.unlink()
-        self._compiled_dir = directory
-        self.env.bytecode_cache = self._bytecode_cache(None)
-
-    def _bytecode_cache(self, strings: Strings | None) -> jinja2.BytecodeCache | None:
-        if self._compiled_dir is None:
-            return None
-        salt = [code_digest(), jinja2.__version__]
-        if strings is not None:
-            language = getattr(strings, "language", None)
-            catalogue = getattr(strings, "strings", None)
-            if not isinstance(language, str) or not isinstance(catalogue, dict):
-                return None  # strings we cannot fingerprint: compile every time
-            salt += [language, json.dumps(catalogue, sort_keys=True, default=repr)]
-        return _CompiledTemplates(self._compiled_dir, digest_text(*salt))
 
     def template(self, name: str, strings: Strings | None = None) -> jinja2.Template:
         """A compiled template; with `strings`, compiled for that language (see above)."""
@@ -201,11 +139,7 @@ class Theme:
         env = self._language_envs.get(strings)
         if env is None:
             # A fresh cache: templates compiled for another language must not be reused.
-            env = self.env.overlay(
-                extensions=[_ConstantStrings],
-                cache_size=100,
-                bytecode_cache=self._bytecode_cache(strings),
-            )
+            env = self.env.overlay(extensions=[_ConstantStrings], cache_size=100)
             env.insigne_strings = strings  # type: ignore[attr-defined]
             self._language_envs[strings] = env
         return env.get_template(name)
