@@ -92,6 +92,12 @@ def load_site(
     for lang in languages:
         if not LANGUAGE_RE.match(lang):
             r.error("languages", f"{lang!r} in languages is not a BCP 47 language tag")
+    doubled = sorted({lang for lang in languages if languages.count(lang) > 1})
+    if doubled:
+        r.error(
+            "languages", f"languages lists {', '.join(doubled)} more than once", "list each once"
+        )
+        languages = list(dict.fromkeys(languages))
     if language not in languages:
         languages = [language, *languages]
     else:  # the default language comes first: it is published at the root
