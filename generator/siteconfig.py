@@ -184,7 +184,12 @@ def check_image_file(
             "give a path relative to content/, e.g. images/badge.png",
         )
         return None, None
-    if not resolved.is_file():
+    try:
+        found = resolved.is_file()
+    except OSError as exc:  # a name too long for the file system, a loop of links, ...
+        reader.error(key, f"image file {relative!r} cannot be read: {exc.strerror}")
+        return None, None
+    if not found:
         reader.error(
             key,
             f"image file {relative!r} not found (looked for {resolved})",
