@@ -37,6 +37,7 @@ import json
 import os
 import re
 import shutil
+import stat
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cache
@@ -84,6 +85,22 @@ def output_identity(output_dir: Path) -> tuple[int, int, int] | None:
     except OSError:
         return None
     return (st.st_dev, st.st_ino, st.st_mtime_ns)
+
+
+# A manifest of 100,000 awards takes some 70 MB: anything much larger is not one of ours.
+_MAX_MANIFEST_BYTES = 1 << 30
+
+
+def _read_regular(path: Path, limit: int) -> bytes | None:
+    """The bytes of a regular file of at most `limit` bytes, else None (a FIFO planted there
+    must not block the build, nor a huge file fill the memory)."""
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+    info = os.fstat(fd)
+    if not stat.S_ISREG(info.st_mode) or info.st_size > limit:
+        os.close(fd)
+        return None
+    with open(fd, "rb") as handle:
+        return handle.read(limit + 1)
 
 
 # A path under the output as the manifest names it: relative, without empty, "." or ".."
@@ -141,8 +158,11 @@ class Manifest:
     def load(cls, output_dir: Path) -> Manifest:
         path = manifest_path(output_dir)
         try:
-            with open(path, "rb") as handle, paused_gc():
-                return cls._from_data(path, output_dir, json.load(handle))
+            data = _read_regular(path, _MAX_MANIFEST_BYTES)
+            if data is None:
+                return cls(path)  # not a regular file, or too large to be ours
+            with paused_gc():
+                return cls._from_data(path, output_dir, json.loads(data))
         except FileNotFoundError:
             return cls(path)
         # Unreadable, not JSON, foreign or damaged: a cache miss, never an error. (ValueError
@@ -213,7 +233,11 @@ class Manifest:
             "award_files": award_files,
         }
         tmp = self.path.with_name(self.path.name + ".tmp")
-        with open(tmp, "w", encoding="utf-8") as handle:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)  # never write through whatever was left (or planted) there
+        # Only its owner may read it: it holds the recipients' email addresses.
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+        with open(fd, "w", encoding="utf-8") as handle:
             # ensure_ascii: the bytes stay valid UTF-8 whatever a name holds (lone surrogates
             # from undecodable file names are escaped, not refused).
             json.dump(data, handle, separators=(",", ":"))

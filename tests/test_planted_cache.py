@@ -133,3 +133,26 @@ def test_manifest_naming_paths_outside_the_output_is_not_trusted(project: Projec
     path.write_text(json.dumps({**data, "spare_delta": ["../victim.txt"]}), "utf-8")
     assert project.build().code == 0
     assert victim.read_text("utf-8") == "keep me"
+
+
+def test_planted_fifo_or_folder_manifest_is_a_cache_miss(project: Project) -> None:
+    path = manifest_path(project.output)
+    os.mkfifo(path)  # no writer: opening it to read would wait for ever
+    assert not Manifest.load(project.output).award_files
+    assert project.build().code == 0
+    assert json.loads(path.read_bytes())["version"] == 3
+    path.unlink()
+    path.mkdir()
+    assert not Manifest.load(project.output).award_files
+
+
+def test_manifest_is_private_and_never_written_through_a_link(
+    project: Project, tmp_path: Path
+) -> None:
+    victim = tmp_path / "victim.txt"
+    victim.write_text("keep me", "utf-8")
+    path = manifest_path(project.output)
+    path.with_name(path.name + ".tmp").symlink_to(victim)
+    assert project.build().code == 0
+    assert victim.read_text("utf-8") == "keep me"
+    assert path.stat().st_mode & 0o077 == 0  # it holds emails: the owner's only
