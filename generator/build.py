@@ -17,9 +17,9 @@ from generator.keys import default_key_dir
 from generator.manifest import (
     HostedKeys,
     Manifest,
+    compiled_templates_dir,
     inputs_digest,
     paused_gc,
-    remove_compiled_templates,
 )
 from generator.model import Award, SiteModel
 from generator.parallel import Latch, SharedChunks, run_pair
@@ -109,7 +109,7 @@ def _build(options: BuildOptions) -> BuildResult:
     from generator.signing import Signer
 
     signer = Signer.for_site(model.site, options.locked)
-    remove_compiled_templates(options.output_dir)  # left by an older Insigne: never read
+    theme.keep_compiled(compiled_templates_dir(options.output_dir))
     criteria, manifest.criteria = render_criteria(model, theme, manifest.criteria)
     # Award pages link to the 3.0 credential exactly when write_ob3 publishes one.
     model.credentials = signer.can_sign(ED25519)

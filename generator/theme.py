@@ -9,17 +9,26 @@ the shipped one it replaces names it `default/<name>` (e.g. `{% extends "default
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
+import hmac
 import importlib.util
+import json
 import os
+import secrets
+import stat
+import time
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Protocol
 
 import jinja2
+import jinja2.bccache
 from jinja2.ext import Extension
 from jinja2.lexer import Token, TokenStream
 
 from generator.errors import InsigneError, Problem
+from generator.manifest import code_digest, digest_text
 
 
 class Strings(Protocol):
@@ -70,6 +79,103 @@ def _builtin_themes() -> Path:
 
 
 BUILTIN_THEMES = _builtin_themes()
+
+
+class _CompiledTemplates(jinja2.BytecodeCache):
+    """Jinja2's compiled templates kept in files between builds, signed.
+
+    Jinja2 loads a compiled template with pickle and marshal and runs it: a file planted in the
+    folder (which sits beside the output, where a CI cache or a commit can put one) would run
+    its own code in the build. Each file therefore starts with an HMAC-SHA256 of the rest,
+    made with a key that lives outside the project (see `_signing_key`); a file that does not
+    verify is never handed to Jinja2, only compiled again and replaced.
+
+    The cache key carries our salt. A file used is touched, so that files no build has used for
+    a while (an older Insigne, strings since edited) can be told apart and removed (see
+    `Theme.keep_compiled`).
+    """
+
+    PATTERN = "%s.jinja"
+
+    def __init__(self, directory: Path, salt: str, key: bytes) -> None:
+        self._directory = directory
+        self._salt = salt
+        self._key = key
+
+    def get_cache_key(self, name: str, filename: str | None = None) -> str:
+        return digest_text(self._salt, name, filename or "")
+
+    def _path(self, bucket: jinja2.bccache.Bucket) -> Path:
+        return self._directory / (self.PATTERN % bucket.key)
+
+    def _mac(self, body: bytes) -> bytes:
+        return hmac.new(self._key, body, hashlib.sha256).digest()
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        path = self._path(bucket)
+        try:
+            data = _read_small(path)
+        except OSError:
+            return
+        if data is None or not hmac.compare_digest(data[:_MAC_BYTES], self._mac(data[_MAC_BYTES:])):
+            return  # not ours (or damaged): compiled again, and replaced
+        bucket.bytecode_from_string(data[_MAC_BYTES:])
+        if bucket.code is not None:
+            with contextlib.suppress(OSError):
+                os.utime(path)
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        body = bucket.bytecode_to_string()
+        path = self._path(bucket)
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        try:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(tmp)
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+            with open(fd, "wb") as handle:
+                handle.write(self._mac(body) + body)
+            os.replace(tmp, path)
+        except OSError:  # a cache: a file not kept is compiled again next time
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+
+
+_MAC_BYTES = 32
+_MAX_COMPILED_BYTES = 16 * 1024 * 1024
+
+
+def _read_small(path: Path) -> bytes | None:
+    """A regular file's bytes (None for anything else, or too large: a planted FIFO must not
+    block the build)."""
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+    info = os.fstat(fd)
+    if not stat.S_ISREG(info.st_mode) or info.st_size > _MAX_COMPILED_BYTES:
+        os.close(fd)
+        return None
+    with open(fd, "rb") as handle:
+        return handle.read(_MAX_COMPILED_BYTES + 1)
+
+
+def _signing_key() -> bytes | None:
+    """This user's key for signing compiled templates: 32 random bytes, made once, kept in
+    `$XDG_CACHE_HOME/insigne/template-key` (default ~/.cache), outside every project, so that
+    no file planted in a project can be signed with it. None (no cache) if it cannot be had."""
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    path = Path(base) / "insigne" / "template-key"
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        with contextlib.suppress(FileExistsError):
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+            with open(fd, "wb") as handle:
+                handle.write(secrets.token_bytes(_MAC_BYTES))
+        key = _read_small(path)
+    except OSError:
+        return None
+    return key if key is not None and len(key) == _MAC_BYTES else None
+
+
+# Compiled templates no build has used for this long are removed.
+_COMPILED_KEPT_S = 7 * 24 * 3600
 
 
 def theme_dirs(project_dir: Path, name: str) -> list[Path]:
@@ -131,6 +237,39 @@ class Theme:
             keep_trailing_newline=True,
         )
         self._language_envs: dict[Strings, jinja2.Environment] = {}
+        self._compiled_dir: Path | None = None
+
+    def keep_compiled(self, directory: Path) -> None:
+        """Keep compiled templates in `directory` from one build to the next.
+
+        Compiling the templates of two languages takes a few tenths of a second, as long as a
+        small rebuild. Jinja2 checks each file's source against its cached code; the cache key
+        adds the code of Insigne, the Jinja2 version and, for a language's templates, all of
+        its strings, which `_ConstantStrings` compiles into them.
+        """
+        directory.mkdir(parents=True, exist_ok=True)
+        unused_since = time.time() - _COMPILED_KEPT_S
+        for entry in directory.glob(_CompiledTemplates.PATTERN % "*"):
+            with contextlib.suppress(OSError):
+                if entry.stat().st_mtime < unused_since:
+                    entry.unlink()
+        self._compiled_dir = directory
+        self.env.bytecode_cache = self._bytecode_cache(None)
+
+    def _bytecode_cache(self, strings: Strings | None) -> jinja2.BytecodeCache | None:
+        if self._compiled_dir is None:
+            return None
+        key = _signing_key()
+        if key is None:
+            return None  # no key, no cache: compiled each time
+        salt = [code_digest(), jinja2.__version__]
+        if strings is not None:
+            language = getattr(strings, "language", None)
+            catalogue = getattr(strings, "strings", None)
+            if not isinstance(language, str) or not isinstance(catalogue, dict):
+                return None  # strings we cannot fingerprint: compile every time
+            salt += [language, json.dumps(catalogue, sort_keys=True, default=repr)]
+        return _CompiledTemplates(self._compiled_dir, digest_text(*salt), key)
 
     def template(self, name: str, strings: Strings | None = None) -> jinja2.Template:
         """A compiled template; with `strings`, compiled for that language (see above)."""
@@ -139,7 +278,11 @@ class Theme:
         env = self._language_envs.get(strings)
         if env is None:
             # A fresh cache: templates compiled for another language must not be reused.
-            env = self.env.overlay(extensions=[_ConstantStrings], cache_size=100)
+            env = self.env.overlay(
+                extensions=[_ConstantStrings],
+                cache_size=100,
+                bytecode_cache=self._bytecode_cache(strings),
+            )
             env.insigne_strings = strings  # type: ignore[attr-defined]
             self._language_envs[strings] = env
         return env.get_template(name)

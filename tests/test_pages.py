@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -336,9 +338,11 @@ def test_project_theme_overrides_single_templates_static_files_and_strings(
     assert "Badges" in parse_page(read(output, "en/index.html")).text  # English untouched
 
 
-def test_templates_follow_strings_and_sources(tmp_path: Path) -> None:
-    # Strings are compiled into a language's templates: a rebuild must not keep a compilation
-    # past a change to them, nor to a template's source.
+def test_compiled_templates_kept_between_builds_follow_strings_and_sources(
+    tmp_path: Path,
+) -> None:
+    # Strings are compiled into a language's templates: a cached compilation must not outlive
+    # a change to them, nor to a template's source.
     root = make_project(tmp_path)
     theme = root / "themes" / "default"
     (theme / "locales").mkdir(parents=True)
@@ -347,6 +351,9 @@ def test_templates_follow_strings_and_sources(tmp_path: Path) -> None:
     strings.write_text('{"not_found_title": "Perdu"}', "utf-8")
     output = build_project(root)
     assert "<h1>Perdu</h1>" in read(output, "404.html")
+    cache = root / ".output.insigne-templates"
+    compiled = {p.name for p in cache.iterdir()}
+    assert compiled and all(name.endswith(".jinja") for name in compiled)
 
     strings.write_text('{"not_found_title": "Égaré"}', "utf-8")
     output = build_project(root)
@@ -360,6 +367,29 @@ def test_templates_follow_strings_and_sources(tmp_path: Path) -> None:
     )
     output = build_project(root)
     assert '<h1 class="lost">Égaré</h1>' in read(output, "404.html")
+    # Unchanged templates came from the cache: their compiled files are the first build's.
+    assert compiled & {p.name for p in cache.iterdir()}
+
+
+def test_compiled_templates_unused_for_a_week_are_removed(tmp_path: Path) -> None:
+    root = make_project(tmp_path)
+    build_project(root)
+    cache = root / ".output.insigne-templates"
+    used = sorted(cache.iterdir())
+    assert used
+    stale = cache / ("0" * 64 + ".jinja")  # what an older Insigne would have left
+    stale.write_bytes(b"old")
+    days_ago = time.time() - 3 * 24 * 3600
+    week_ago = time.time() - 8 * 24 * 3600
+    os.utime(stale, (week_ago, week_ago))
+    for path in used:
+        os.utime(path, (days_ago, days_ago))
+    site = root / "content" / "site.yaml"
+    site.write_text(site.read_text("utf-8").replace("title: ", "title: Nouveau – ", 1), "utf-8")
+    build_project(root)  # a new title: every page renders again, from the cached templates
+    assert not stale.exists()
+    # Each compiled template used was touched, so it stays while builds use it.
+    assert all(path.stat().st_mtime > days_ago + 3600 for path in used)
 
 
 def test_pages_have_landmarks_ordered_headings_and_alt_text(example: tuple[Path, Path]) -> None:
