@@ -276,7 +276,16 @@ def _recipient(
         )
     if badge is not None and issued is not None:
         if expires is None and badge.expires_after is not None:
-            expires = add_duration(issued, badge.expires_after)
+            try:
+                expires = add_duration(issued, badge.expires_after)
+            except (ValueError, OverflowError):  # past the year 9999
+                problems.add(
+                    path,
+                    f"{label}: issued_on ({issued.date()}) + the badge's expires_after "
+                    f"({badge.expires_after}) is past the year 9999",
+                    line,
+                    "give this award an 'expires' date, or fix issued_on",
+                )
         if expires is not None and expires <= issued:
             problems.add(
                 path,

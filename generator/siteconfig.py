@@ -99,6 +99,12 @@ def load_site(
     for lang in languages:
         if not LANGUAGE_RE.match(lang):
             r.error("languages", f"{lang!r} in languages is not a BCP 47 language tag")
+    doubled = sorted({lang for lang in languages if languages.count(lang) > 1})
+    if doubled:
+        r.error(
+            "languages", f"languages lists {', '.join(doubled)} more than once", "list each once"
+        )
+        languages = list(dict.fromkeys(languages))
     if language not in languages:
         languages = [language, *languages]
     else:  # the default language comes first: it is published at the root
@@ -185,7 +191,12 @@ def check_image_file(
             "give a path relative to content/, e.g. images/badge.png",
         )
         return None, None
-    if not resolved.exists():
+    try:
+        found = resolved.exists()
+    except OSError as exc:  # a name too long for the file system, a loop of links, ...
+        reader.error(key, f"image file {relative!r} cannot be read: {exc.strerror}")
+        return None, None
+    if not found:
         reader.error(
             key,
             f"image file {relative!r} not found (looked for {resolved})",

@@ -91,7 +91,17 @@ def _construct_timestamp(loader: Any, node: yaml.ScalarNode) -> Any:
         return loader.construct_scalar(node)
 
 
+def _construct_int(loader: Any, node: yaml.ScalarNode) -> Any:
+    # Python refuses to convert integers of more than 4,300 digits (a ValueError from deep in
+    # PyYAML): keep the text, which every field reading a number or a word then reports.
+    try:
+        return yaml.constructor.SafeConstructor.construct_yaml_int(loader, node)
+    except ValueError:
+        return loader.construct_scalar(node)
+
+
 _Loader.add_constructor("tag:yaml.org,2002:timestamp", _construct_timestamp)
+_Loader.add_constructor("tag:yaml.org,2002:int", _construct_int)
 _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
 _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _construct_sequence)
 
