@@ -412,7 +412,7 @@ def test_keys_json(scratch: Path, entries: list[Any], whole: Any, raw: bytes | N
         path.write_bytes(raw)
     else:
         path.write_text(json.dumps(whole if whole is not None else {"keys": entries}), "utf-8")
-    ring = loads_or_says_why(KeyRing.load, scratch, "https://badges.example.org/")
+    ring = loads_or_says_why(KeyRing.load, scratch)
     if ring is not None:
         ring.active("Ed25519")
         ring.active("RSA")
