@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 from pathlib import Path
 
 from generator.awards import load_awards
 from generator.badges import load_badges
+from generator.dates import is_published, ledger_moment
 from generator.errors import InsigneError, Problem, Problems
 from generator.ledger import Ledger
 from generator.manifest import Manifest, paused_gc, site_inputs
@@ -76,7 +77,7 @@ def _load_model(
     published: list[AwardSpec] = []
     held_back: list[AwardSpec] = []
     for spec in specs:
-        (held_back if spec.issued_on > now else published).append(spec)
+        (published if is_published(spec.issued_on, now) else held_back).append(spec)
     notices = [
         f"{s.source.name}:{s.line}: award of '{s.badge}' dated {s.issued_on.date()} is in the "
         "future; it will be published by the first build on or after that date"
@@ -84,7 +85,7 @@ def _load_model(
     ]
     keys_in_content = {s.key for s in specs}
     recorded = len(ledger.entries)
-    _check_nothing_lost(ledger, keys_in_content, now, content_dir, problems)
+    _check_nothing_lost(ledger, keys_in_content, now, site.timezone, content_dir, problems)
     forgotten = recorded - len(ledger.entries)  # unpublished future awards taken out
     problems.raise_if_any()
 
@@ -123,13 +124,14 @@ def _check_nothing_lost(
     ledger: Ledger,
     keys_in_content: set[str],
     now: datetime,
+    timezone: tzinfo,
     content_dir: Path,
     problems: Problems,
 ) -> None:
-    today = now.date().isoformat()
     missing = [(key, entry) for key, entry in ledger.entries.items() if key not in keys_in_content]
     for key, entry in sorted(missing, key=lambda kv: kv[1].id):
-        if entry.issued_on > today:
+        # The rule that held the award back (is_published), on the instant its date means.
+        if not is_published(ledger_moment(entry.issued_on, timezone), now):
             # Never published (still in the future): removing it loses nothing.
             ledger.forget(key)
         else:
