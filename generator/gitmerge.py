@@ -98,7 +98,13 @@ def _walk(
     content_dir: Path, tip: str, path: str, candidates: Mapping[str, re.Pattern[str]]
 ) -> set[str] | None:
     listed = _git(
-        content_dir, "rev-list", "--first-parent", f"--max-count={_HISTORY_LIMIT}", tip, "--", path
+        content_dir,
+        "rev-list",
+        "--first-parent",
+        f"--max-count={_HISTORY_LIMIT}",
+        tip,
+        "--",
+        f":(top){path}",  # a path from the top of the work tree, as `git show` takes it
     )
     if listed is None:
         return None

@@ -21,7 +21,7 @@ import pytest
 from generator import urls
 from generator.content import load_model
 from generator.ledger import Ledger
-from tests.conftest import EXAMPLE_CONTENT, run_cli
+from tests.conftest import EXAMPLE_CONTENT, Project, run_cli
 from tests.harness import StaticServer, verify_ob3
 
 A_AWARDS = (
@@ -159,3 +159,92 @@ def test_two_branches_merge_cleanly_in_both_orders_and_verify(
             assert report["verified"] and report["statusVerified"], report
             assert report["revoked"] is (award_id in revoked), (award_id, report)
         r.git("checkout", "-q", "main")
+
+
+@pytest.fixture
+def plain_repo(tmp_path: Path) -> Repo:
+    """The example in git on main, built and committed (no keys: indexes are decided anyway)."""
+    if shutil.which("git") is None:
+        pytest.fail("git is not installed")
+    r = Repo(tmp_path / "badges")
+    shutil.copytree(EXAMPLE_CONTENT, r.content)
+    r.git("init", "-q", "-b", "main")
+    r.build(tmp_path / "out-main")
+    r.git("add", "-A")
+    r.git("commit", "-q", "-m", "the association's badges")
+    return r
+
+
+def _add_and_commit(r: Repo, branch: str, file_name: str, awards: str, out: Path) -> str:
+    """A branch from main with new awards, built and committed; returns its first award id."""
+    before = set(r.statuses())
+    r.git("checkout", "-q", "-b", branch, "main")
+    (r.content / "awards" / file_name).write_text(awards, "utf-8")
+    r.build(out)
+    r.git("add", "-A")
+    r.git("commit", "-q", "-m", f"{branch}: new awards")
+    return sorted(set(r.statuses()) - before)[0]
+
+
+def _set_status(r: Repo, award_id: str, index: int) -> None:
+    """What a hash collision between two branches would have given: the same index."""
+    path = r.content / "ledger.json"
+    lines = path.read_text("utf-8").splitlines(keepends=True)
+    [i] = [n for n, line in enumerate(lines) if f'"id": "{award_id}"' in line]
+    head, _, _ = lines[i].rpartition('"status": ')
+    lines[i] = f'{head}"status": {index}}},\n'
+    path.write_text("".join(lines), "utf-8")
+
+
+@pytest.mark.parametrize("first", ["alice", "bob"])
+def test_a_status_index_two_branches_chose_stays_with_the_award_main_had_first(
+    plain_repo: Repo, tmp_path: Path, first: str
+) -> None:
+    r = plain_repo
+    on_main = r.statuses()
+    a = _add_and_commit(r, "alice", "2021-a.yaml", A_AWARDS, tmp_path / "a")
+    index = r.statuses()[a]
+    r.git("checkout", "-q", "main")
+    b = _add_and_commit(r, "bob", "2022-b.yaml", B_AWARDS, tmp_path / "b")
+    _set_status(r, b, index)
+    r.git("commit", "-q", "-am", "bob: the index of alice's award (a collision)")
+    second = "bob" if first == "alice" else "alice"
+    kept, moved = (a, b) if first == "alice" else (b, a)
+
+    r.git("checkout", "-q", "main")
+    for branch in (first, second):
+        r.git("merge", "--no-ff", "--no-edit", branch)
+    before = r.statuses()
+    assert before[a] == before[b] == index
+    ledger = (r.content / "ledger.json").read_bytes()
+
+    locked = run_cli("build", "--content", r.content, "--output", tmp_path / "x", "--locked")
+    assert locked.code == 1
+    assert "1 award(s) shared a status index with another after a merge" in locked.err
+    assert (r.content / "ledger.json").read_bytes() == ledger
+    assert not (tmp_path / "x").exists()
+
+    notices = r.build(tmp_path / "merged")
+    assert f"award {moved} had the status index {index} of award {kept}" in notices
+    after = r.statuses()
+    assert after[kept] == index and after[moved] != index
+    assert len(set(after.values())) == len(after)
+    # Nothing else moved: main's awards and the other new ones keep their indexes.
+    assert {k: v for k, v in after.items() if k != moved} == {
+        k: v for k, v in before.items() if k != moved
+    }
+    assert set(on_main.items()) <= set(after.items())
+    r.git("commit", "-q", "-am", "the ledger after the merge")
+    r.build(tmp_path / "deploy", "--locked")
+
+
+def test_a_status_index_clash_outside_git_is_an_error(project: Project) -> None:
+    path = project.content / "ledger.json"
+    text = path.read_text("utf-8").replace('"status": 4}', '"status": 1}')
+    path.write_text(text, "utf-8")
+    result = project.build()
+    assert result.code == 1
+    assert "have the same status index 1" in result.err
+    assert "git's history of main does not say which was published" in result.err
+    assert "ledger.json:" in result.err and "fix: " in result.err
+    assert path.read_text("utf-8") == text
