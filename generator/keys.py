@@ -24,6 +24,7 @@ from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
 
 from generator.didweb import multikey_from_ed25519_public
 from generator.errors import InsigneError, Problem
+from generator.names import is_key_id
 
 KEYS_NAME = "keys.json"
 RSA = "RSA"
@@ -113,10 +114,23 @@ class KeyRing:
         if path.exists():
             try:
                 data = json.loads(path.read_text("utf-8"))
-                for item in data["keys"]:
+                for number, item in enumerate(data["keys"], 1):
                     public = item.get("publicKeyPem") or item["publicKeyMultibase"]
-                    keys.append(PublicKey(item["id"], item["type"], item["created"], public))
-            except (OSError, ValueError, KeyError, TypeError) as exc:
+                    key = PublicKey(item["id"], item["type"], item["created"], public)
+                    # The id names keys/<id>.json in the output and <id>.pem in the key
+                    # folder: only what key_id makes, of the type it says.
+                    if key.type not in (RSA, ED25519) or not (
+                        is_key_id(key.id) and key.id.startswith(f"{key.type.lower()}-")
+                    ):
+                        raise ValueError(
+                            f"key {number} has the id {key.id!r} and type {key.type!r}; "
+                            "ids are made by 'insigne keys new' (rsa-<8 hex> or "
+                            "ed25519-<8 hex>)"
+                        )
+                    if not isinstance(public, str) or not isinstance(key.created, str):
+                        raise TypeError(f"key {number} is not a public key record")
+                    keys.append(key)
+            except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
                 raise InsigneError(
                     Problem(
                         path,
