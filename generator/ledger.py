@@ -220,7 +220,7 @@ def _parse(
     """
     try:
         data = json.loads(text, object_pairs_hook=_Object)
-    except ValueError as exc:
+    except (ValueError, RecursionError) as exc:  # deep nesting exhausts the parser's stack
         line = getattr(exc, "lineno", None)
         problems.add(path, f"the ledger is not valid JSON ({exc})", line, _RESTORE)
         return {}, False, {}

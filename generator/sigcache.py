@@ -94,7 +94,7 @@ def parse_signatures(path: Path, text: str) -> tuple[dict[str, Any], list[Proble
     """The signatures of a cache file's text, and what is wrong with it (each with its line)."""
     try:
         data = json.loads(text, object_pairs_hook=_pairs_hook)
-    except ValueError as exc:
+    except (ValueError, RecursionError) as exc:  # deep nesting exhausts the parser's stack
         message = f"the signature cache is not valid JSON ({exc})"
         return {}, [Problem(path, message, getattr(exc, "lineno", None), _RESTORE)]
     version = data.get("version") if isinstance(data, _Members) else None
