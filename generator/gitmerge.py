@@ -28,6 +28,11 @@ _HISTORY_LIMIT = 1000
 _GIT_TIMEOUT_S = 30
 
 
+def merge_attributes() -> str:
+    """content/.gitattributes as Insigne writes it for a new project."""
+    return _HEADER + "".join(f"{line}\n" for line in MERGE_LINES)
+
+
 def ensure_merge_attributes(content_dir: Path) -> bool:
     """Add the union merge lines to content/.gitattributes if missing; True if written."""
     path = content_dir / ATTRIBUTES_NAME

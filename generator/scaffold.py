@@ -15,6 +15,7 @@ from pathlib import Path
 from PIL import Image, ImageDraw, ImageFont
 
 from generator.errors import InsigneError, Problem
+from generator.gitmerge import merge_attributes
 
 PLACEHOLDER_SIZE = 256
 
@@ -173,6 +174,8 @@ def project_files(answers: ProjectAnswers) -> dict[str, bytes]:
         # files go and shows their shape.
         "content/awards/example.yaml": example_awards(FIRST_BADGE).encode("utf-8"),
         ".gitignore": GITIGNORE.encode("utf-8"),
+        # The ledger and the signature cache merge line by line (see generator/gitmerge.py).
+        "content/.gitattributes": merge_attributes().encode("utf-8"),
         "netlify.toml": NETLIFY_TOML.encode("utf-8"),
     }
     for rel, data in badge_files(FIRST_BADGE, "First badge").items():
