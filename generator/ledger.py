@@ -19,7 +19,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from generator.errors import InsigneError, Problem, Problems
-from generator.names import AWARD_ID_ALPHABET, AWARD_ID_LENGTH, is_award_id, is_slug
+from generator.names import (
+    AWARD_ID_ALPHABET,
+    AWARD_ID_LENGTH,
+    AWARD_ID_RE,
+    SLUG_RE,
+    is_award_id,
+    is_slug,
+)
 from generator.ob3 import STATUS_LIST_BITS
 from generator.recipients import new_salt
 
@@ -211,6 +218,42 @@ def _is_date(value: object) -> bool:
     return True
 
 
+# An entry line exactly as `_entry_line` writes a plain one: what nearly every line is. Each part
+# is what `_entry_problems` allows (no quote or backslash anywhere, so JSON would read the same).
+_PLAIN_LINE = re.compile(
+    r'^"([0-9a-f]{32})": \{"id": "(' + AWARD_ID_RE.pattern + r')", '
+    r'"salt": "([\w.:+-]{1,256})", "badge": "(' + SLUG_RE.pattern + r')", '
+    r'"issued_on": "(\d{4}-\d{2}-\d{2})", "status": (0|[1-9]\d{0,6})\},$',
+    re.ASCII | re.MULTILINE,
+)
+
+
+def _parse_plain(text: str) -> tuple[dict[str, Entry], dict[str, int]] | None:
+    """A canonical version 2 ledger of plain lines, read without a JSON parser; else None.
+
+    Ten times faster than the general reading below (which a no-change rebuild of 10,000
+    awards would otherwise spend most of its time in); anything unusual, None, and the
+    general reading then reports it.
+    """
+    if not text.startswith("{\n") or not text.endswith(f'"version": {FORMAT_VERSION}}}\n'):
+        return None
+    # One pass of the regular expression over the whole text (in C), then one over its rows.
+    rows = _PLAIN_LINE.findall(text)
+    if len(rows) != text.count("\n") - 2:
+        return None  # some line is not plain
+    keys = [row[0] for row in rows]
+    if keys != sorted(set(keys)) or len({row[1] for row in rows}) != len(rows):
+        return None  # out of order, an award twice, or an id twice
+    if not all(_is_date(d) for d in {row[4] for row in rows}):  # few distinct dates
+        return None
+    entries = {
+        key: Entry(award_id, salt, badge, issued, {"status": int(status)})
+        for key, award_id, salt, badge, issued, status in rows
+    }
+    line_of = dict(zip(keys, range(2, len(keys) + 2), strict=True))
+    return entries, line_of
+
+
 def _parse(
     path: Path, text: str, problems: Problems
 ) -> tuple[dict[str, Entry], bool, dict[str, int]]:
@@ -218,6 +261,9 @@ def _parse(
 
     Every problem goes to `problems`, with the line of the entry where there is one.
     """
+    plain = _parse_plain(text)
+    if plain is not None:
+        return plain[0], True, plain[1]
     try:
         data = json.loads(text, object_pairs_hook=_Object)
     except (ValueError, RecursionError) as exc:  # deep nesting exhausts the parser's stack

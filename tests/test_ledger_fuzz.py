@@ -14,7 +14,8 @@ from tempfile import TemporaryDirectory
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from generator.errors import InsigneError
+from generator import ledger as ledger_module
+from generator.errors import InsigneError, Problems
 from generator.ledger import Ledger
 from generator.sigcache import SignatureCache
 from tests.conftest import EXAMPLE_CONTENT
@@ -154,3 +155,43 @@ def test_deeply_nested_json_is_an_error_not_a_crash() -> None:
             assert "not valid JSON" in str(error)
         else:
             raise AssertionError("a nested list is no signature cache")
+
+
+_VALID_ENTRY = st.fixed_dictionaries(
+    {
+        "id": st.text("23456789abcdefghjkmnpqrstuvwxyz", min_size=10, max_size=10),
+        "salt": st.one_of(
+            st.text("0123456789abcdef", min_size=32, max_size=32), st.text(min_size=1, max_size=8)
+        ),
+        "badge": st.sampled_from(["echofablab", "a", "b-2"]),
+        "issued_on": st.sampled_from(["2017-09-15", "2024-02-29", "2023-02-29"]),
+        "status": st.integers(0, 2**25),
+    }
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.dictionaries(st.text("0123456789abcdef", min_size=32, max_size=32), _VALID_ENTRY, max_size=6)
+)
+def test_the_quick_reading_of_plain_lines_agrees_with_the_general_one(
+    entries: dict[str, dict[str, object]],
+) -> None:
+    ledger = Ledger(Path("ledger.json"), {})
+    text = (
+        "{\n"
+        + "".join(
+            f"{json.dumps(k)}: {json.dumps(v, ensure_ascii=False)},\n"
+            for k, v in sorted(entries.items())
+        )
+        + '"version": 2}\n'
+    )
+    quick = ledger_module._parse_plain(text)
+    problems = Problems()
+    general = ledger_module._parse(ledger.path, text.replace("{\n", "{ \n", 1), problems)
+    if quick is not None:
+        assert not problems
+        assert {k: e.to_json() for k, e in quick[0].items()} == {
+            k: e.to_json() for k, e in general[0].items()
+        }
+        assert quick[1] == general[2]
