@@ -90,8 +90,57 @@ def _line_numbers(text: str) -> dict[str, list[int]]:
     return found
 
 
+# A line exactly as `serialise` writes a signature: nearly every line. Each part is what
+# `_is_signature` allows, and holds no quote or backslash (JSON would read the same).
+_PLAIN_LINE = re.compile(
+    r'^"([0-9a-f]{40})": (?:"(' + _JWS_SIGNATURE_RE.pattern + r')"'
+    r'|\{"type": "DataIntegrityProof", "cryptosuite": "eddsa-rdfc-2022", '
+    r'"created": "('
+    + _DATE_RE.pattern
+    + r')", "verificationMethod": "('
+    + _METHOD_RE.pattern
+    + r')", "proofPurpose": "assertionMethod", "proofValue": "('
+    + _PROOF_VALUE_RE.pattern
+    + r')"\}),$',
+    re.MULTILINE,
+)
+
+
+def _parse_plain(text: str) -> dict[str, Any] | None:
+    """A canonical version 2 cache of plain lines, read with one regular expression; else None.
+
+    Ten times faster than the general reading (a rebuild of 10,000 credentials reads it).
+    """
+    if not text.startswith("{\n") or not text.endswith(f'"version": {FORMAT_VERSION}}}\n'):
+        return None
+    rows = _PLAIN_LINE.findall(text)
+    if len(rows) != text.count("\n") - 2:
+        return None
+    entries: dict[str, Any] = {}
+    for row in rows:
+        key, jws = row[0], row[1]
+        if key in entries:
+            return None
+        if jws:
+            entries[key] = jws
+        else:
+            created, method, value = row[2], row[5], row[-1]  # see the groups above
+            entries[key] = {
+                "type": "DataIntegrityProof",
+                "cryptosuite": "eddsa-rdfc-2022",
+                "created": created,
+                "verificationMethod": method,
+                "proofPurpose": "assertionMethod",
+                "proofValue": value,
+            }
+    return entries
+
+
 def parse_signatures(path: Path, text: str) -> tuple[dict[str, Any], list[Problem]]:
     """The signatures of a cache file's text, and what is wrong with it (each with its line)."""
+    plain = _parse_plain(text)
+    if plain is not None:
+        return plain, []
     try:
         data = json.loads(text, object_pairs_hook=_pairs_hook)
     except (ValueError, RecursionError) as exc:  # deep nesting exhausts the parser's stack

@@ -15,6 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from generator import ledger as ledger_module
+from generator import sigcache as sigcache_module
 from generator.errors import InsigneError, Problems
 from generator.ledger import Ledger
 from generator.sigcache import SignatureCache
@@ -195,3 +196,23 @@ def test_the_quick_reading_of_plain_lines_agrees_with_the_general_one(
             k: e.to_json() for k, e in general[0].items()
         }
         assert quick[1] == general[2]
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.dictionaries(
+        st.text("0123456789abcdef", min_size=40, max_size=40),
+        st.one_of(st.text("AbCd_-09", min_size=16, max_size=40), _PROOF),
+        max_size=5,
+    )
+)
+def test_the_quick_reading_of_signature_lines_agrees_with_the_general_one(
+    entries: dict[str, object],
+) -> None:
+    cache = SignatureCache(Path("signatures.json"), dict(entries), True)
+    cache.used = set(entries)
+    text = cache.serialise()
+    quick = sigcache_module._parse_plain(text)
+    general, problems = sigcache_module.parse_signatures(cache.path, text.replace("{\n", "{ \n", 1))
+    if quick is not None:
+        assert not problems and quick == general == entries
