@@ -241,7 +241,8 @@ def edit_badge(site: Path) -> str:
 
 def award_ids_by_badge(site: Path) -> dict[str, str]:
     ledger = json.loads((site / "content" / "ledger.json").read_text("utf-8"))
-    return {entry["id"]: entry["badge"] for entry in ledger["awards"].values()}
+    entries = ledger["awards"] if ledger["version"] == 1 else ledger  # version 2 is flat
+    return {e["id"]: e["badge"] for key, e in entries.items() if key != "version"}
 
 
 def describe_written(measure: Measure, site: Path, badge: str | None = None) -> str:

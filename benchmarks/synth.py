@@ -297,10 +297,11 @@ def write_awards(content: Path, rng: random.Random, badges: list[BadgeSpec], cou
         (content / "awards" / f"{number + 1:05d}-{badge.slug}.yaml").write_text(
             "\n".join(lines) + "\n", "utf-8"
         )
-    body = ",\n".join(
-        f"{json.dumps(k)}: {json.dumps(ledger[k], ensure_ascii=False)}" for k in sorted(ledger)
+    # The ledger's format 2 (generator/ledger.py): an entry per line, the version last.
+    body = "".join(
+        f"{json.dumps(k)}: {json.dumps(ledger[k], ensure_ascii=False)},\n" for k in sorted(ledger)
     )
-    (content / "ledger.json").write_text(f'{{"version": 1, "awards": {{\n{body}\n}}}}\n', "utf-8")
+    (content / "ledger.json").write_text(f'{{\n{body}"version": 2}}\n', "utf-8")
 
 
 def write_site(content: Path, rng: random.Random) -> None:

@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
+from generator import names
 from generator.contentfile import ContentFileError, read_content_text
 from generator.dates import DateError, parse_duration
 from generator.errors import Problems
 from generator.fields import Reader
 from generator.model import Alignment, Badge, BadgeText, Duration, Site
+from generator.names import is_slug
 from generator.siteconfig import check_image_file
 from generator.yamlsrc import YamlError, parse_yaml, split_front_matter
 
-SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+SLUG_RE = names.SLUG_RE  # matched whole (see names.is_slug): a slug becomes a file name
 BADGE_FIELDS = {
     "name",
     "description",
@@ -49,7 +50,7 @@ def load_badges(site: Site, problems: Problems) -> dict[str, Badge]:
             continue
         stem = path.stem
         slug, _, lang = stem.partition(".")
-        if not SLUG_RE.match(slug):
+        if not is_slug(slug):
             problems.add(
                 path,
                 f"badge file name {path.name!r} is not a valid slug",

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from generator import urls
 from generator.content import load_model
 from generator.errors import InsigneError, Problem
+from generator.gitmerge import ensure_merge_attributes
 from generator.keys import default_key_dir
 from generator.lock import holding
 from generator.manifest import (
@@ -107,6 +108,7 @@ def _build(options: BuildOptions) -> BuildResult:
         manifest.describes_output
         and manifest.inputs == inputs
         and not loaded.ledger.changed
+        and not (loaded.ledger.reformat and not options.locked)
         and options.output_dir.is_dir()
     ):
         # Nothing this build reads has changed since the build that made the live output:
@@ -248,17 +250,27 @@ def _build(options: BuildOptions) -> BuildResult:
             manifest.verified = None
         # The ledger is saved before the new output goes live: an id may then be reserved and
         # not yet published, but never published and forgotten.
-        ledger_updated = loaded.ledger.changed
+        ledger_updated = loaded.ledger.stale and not options.locked
         if ledger_updated:
             loaded.ledger.save()
-        signer.cache.save()
+        signatures_saved = signer.cache.save()
+        if ledger_updated or signatures_saved:
+            # Both files merge line by line (see generator/gitmerge.py).
+            ensure_merge_attributes(content_dir)
         if signer.signed_now and not model.site.is_preview:
-            notices.append(
-                f"signed {signer.signed_now} new document(s); commit content/signatures.json so "
-                "that builds without the private key can publish them"
-            )
+            if options.locked:
+                notices.append(
+                    f"signed {signer.signed_now} document(s) the committed signature cache "
+                    "lacks (--locked leaves content/signatures.json as it is); run "
+                    "'insigne build' and commit content/signatures.json"
+                )
+            else:
+                notices.append(
+                    f"signed {signer.signed_now} new document(s); commit content/signatures.json "
+                    "so that builds without the private key can publish them"
+                )
         manifest.notices = notices[len(loaded.notices) :]
-        if ledger_updated or signer.signed_now:
+        if ledger_updated or signatures_saved:
             # The build itself changed content/ (ledger, signatures): describe it as it is now.
             inputs = _inputs_digest(options, content_dir, model, theme)
         manifest.inputs = inputs

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 from pathlib import Path
 
 from generator.awards import load_awards
 from generator.badges import load_badges
 from generator.contentfile import check_tree
+from generator.dates import is_published, ledger_moment
 from generator.emailguard import check_addresses
 from generator.errors import InsigneError, Problem, Problems
-from generator.ledger import Ledger
+from generator.gitmerge import first_recorded
+from generator.ledger import LEDGER_NAME, Ledger
 from generator.ledgerguard import check_ledger_kept
 from generator.manifest import Manifest, paused_gc, site_inputs
 from generator.model import Award, AwardSpec, SiteModel
@@ -89,7 +92,7 @@ def _load_model(
     published: list[AwardSpec] = []
     held_back: list[AwardSpec] = []
     for spec in specs:
-        (held_back if spec.issued_on > now else published).append(spec)
+        (published if is_published(spec.issued_on, now) else held_back).append(spec)
     notices = [
         f"{s.source.name}:{s.line}: award of '{s.badge}' dated {s.issued_on.date()} is in the "
         "future; it will be published by the first build on or after that date"
@@ -97,11 +100,12 @@ def _load_model(
     ]
     keys_in_content = {s.key for s in specs}
     recorded = len(ledger.entries)
-    _check_nothing_lost(ledger, keys_in_content, now, content_dir, problems)
+    _check_nothing_lost(ledger, keys_in_content, now, site.timezone, content_dir, problems)
     forgotten = recorded - len(ledger.entries)  # unpublished future awards taken out
+    notices.extend(resolve_clashes(ledger, content_dir, problems))
     problems.raise_if_any()
     # Before any id is assigned: a lost ledger must not re-issue what was published.
-    check_ledger_kept(ledger, content_dir, previous_output, now.date().isoformat(), published)
+    check_ledger_kept(ledger, content_dir, previous_output, now, site.timezone, published)
 
     # Future awards get their id now too, so that the build which publishes them on their date
     # (a scheduled deploy with --locked) needs no ledger change.
@@ -113,6 +117,10 @@ def _load_model(
         reasons = [f"{new} new award(s) have no id yet"] if new else []
         if forgotten:
             reasons.append(f"{forgotten} unpublished future award(s) were removed")
+        if ledger.moved:
+            reasons.append(
+                f"{len(ledger.moved)} award(s) shared a status index with another after a merge"
+            )
         detail = "; ".join(reasons) or "its entries need updating for this version of Insigne"
         raise InsigneError(
             Problem(
@@ -140,20 +148,61 @@ def _load_model(
 
 def _award(ledger: Ledger, spec: AwardSpec) -> Award:
     entry = ledger.assign(spec)
-    return Award(entry.id, entry.salt, spec, ledger.status_index(entry))
+    return Award(entry.id, entry.salt, spec, ledger.status_index(spec.key))
+
+
+def resolve_clashes(ledger: Ledger, content_dir: Path, problems: Problems) -> list[str]:
+    """Give a new status index to each award that shares one with an award main published.
+
+    Two branches that each added awards draw their indexes independently (see
+    ledger.home_status_index), so a merge may, rarely, hold two awards with one index. The
+    award main's first-parent history recorded first with that index keeps it (only main is
+    deployed, so it is the one that may be published); the others get a free index in this
+    build, before anything is published. When git cannot tell, it is an error: an index
+    that may be published is never moved. Returns the notices to show.
+    """
+    notices: list[str] = []
+    for index, keys in ledger.clashes().items():
+        patterns = {
+            key: re.compile(rf'^\s*"{key}":.*"status": {index}\b', re.MULTILINE) for key in keys
+        }
+        keep = first_recorded(content_dir, LEDGER_NAME, patterns)
+        ids = ", ".join(ledger.entries[key].id for key in keys)
+        if keep is None or len(keep) != 1:
+            problems.add(
+                ledger.path,
+                f"awards {ids} have the same status index {index} (two branches each gave it "
+                "to a new award) and git's history of main does not say which was published",
+                ledger.lines.get(keys[-1]),
+                "look up statusListIndex in credentials/<id>.json on the live site; in "
+                "ledger.json, delete '\"status\": ...' from the entry of the award that does "
+                "not have it there, then build and commit the ledger",
+            )
+            continue
+        [kept] = keep
+        for key in keys:
+            if key != kept:
+                ledger.release_status(key)
+                notices.append(
+                    f"award {ledger.entries[key].id} had the status index {index} of award "
+                    f"{ledger.entries[kept].id}, which main recorded first; it gets a new one "
+                    "(commit content/ledger.json)"
+                )
+    return notices
 
 
 def _check_nothing_lost(
     ledger: Ledger,
     keys_in_content: set[str],
     now: datetime,
+    timezone: tzinfo,
     content_dir: Path,
     problems: Problems,
 ) -> None:
-    today = now.date().isoformat()
     missing = [(key, entry) for key, entry in ledger.entries.items() if key not in keys_in_content]
     for key, entry in sorted(missing, key=lambda kv: kv[1].id):
-        if entry.issued_on > today:
+        # The rule that held the award back (is_published), on the instant its date means.
+        if not is_published(ledger_moment(entry.issued_on, timezone), now):
             # Never published (still in the future): removing it loses nothing.
             ledger.forget(key)
         else:

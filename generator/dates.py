@@ -75,6 +75,27 @@ def parse_moment(value: object, tz: tzinfo) -> datetime:
     return moment
 
 
+def is_published(issued_on: datetime, now: datetime) -> bool:
+    """Whether an award dated `issued_on` is published by a build whose clock says `now`.
+
+    The one rule for "was it published": the content's held-back awards, the ledger's
+    forgotten ones and anything else that asks compare the same two instants (aware
+    datetimes, so the zones cannot be mixed up), never a date in one zone with a date in
+    another.
+    """
+    return issued_on <= now
+
+
+def ledger_moment(day: str, tz: tzinfo) -> datetime:
+    """The instant the ledger's `issued_on` date (an award's local date) stands for.
+
+    The ledger keeps the date only: it is midnight in the site's zone, the moment a bare
+    date in an award file means. An award written with a time later that day is published
+    later, so this errs towards "published", the side that loses nothing.
+    """
+    return datetime.combine(date.fromisoformat(day), time(0, 0), tzinfo=tz)
+
+
 def parse_duration(value: object) -> Duration:
     text = value if isinstance(value, str) else ""
     duration = None

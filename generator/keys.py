@@ -18,7 +18,6 @@ import contextlib
 import hashlib
 import json
 import os
-import re
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -29,6 +28,7 @@ from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
 from generator.atomic import write_atomic
 from generator.didweb import multikey_from_ed25519_public
 from generator.errors import InsigneError, Problem
+from generator.names import is_key_id
 
 KEYS_NAME = "keys.json"
 RSA = "RSA"
@@ -115,9 +115,6 @@ def _env_key() -> PrivateKey | None:
     return _read_private(data, "INSIGNE_SIGNING_KEY")
 
 
-_KEY_ID_RE = re.compile(r"^(rsa|ed25519)-[0-9a-f]{8}$")
-
-
 def _public_key(item: object, index: int) -> PublicKey:
     """One entry of keys.json, checked field by field (ValueError names what is wrong)."""
     where = f"key {index}"
@@ -132,7 +129,7 @@ def _public_key(item: object, index: int) -> PublicKey:
         if not isinstance(value, str) or not value:
             raise ValueError(f"{where}: {name} must be text")
     key_id = values["id"]
-    if not _KEY_ID_RE.match(key_id) or not key_id.startswith(kind.lower() + "-"):
+    if not is_key_id(key_id) or not key_id.startswith(kind.lower() + "-"):
         raise ValueError(f"{where}: id {key_id!r} is not '{kind.lower()}-' and 8 hex digits")
     return PublicKey(key_id, kind, values["created"], values[field])
 

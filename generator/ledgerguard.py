@@ -17,12 +17,13 @@ HEAD's copy read and parsed.
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import subprocess
+from datetime import datetime, tzinfo
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from generator.dates import is_published, ledger_moment
 from generator.errors import InsigneError, Problem
 from generator.ledger import LEDGER_NAME, Ledger
 
@@ -65,11 +66,11 @@ def _blob_id(data: bytes) -> str:
     return hashlib.sha1(b"blob %d\0" % len(data) + data, usedforsecurity=False).hexdigest()
 
 
-def committed_published(content_dir: Path, today: str) -> dict[str, str] | None:
+def committed_published(content_dir: Path, now: datetime, tz: tzinfo) -> dict[str, str] | None:
     """Published ids -> issue dates in the ledger committed in HEAD, or None without one.
 
-    `today`: awards dated after it were never published (see content._check_nothing_lost),
-    so a committed entry of one may leave the ledger.
+    Awards dated after `now` were never published (see dates.is_published), so a committed
+    entry of one may leave the ledger.
     """
     found = _git(content_dir, "rev-parse", "--verify", "--quiet", f"HEAD:./{LEDGER_NAME}")
     if not found:
@@ -84,18 +85,22 @@ def committed_published(content_dir: Path, today: str) -> dict[str, str] | None:
     if raw is None:
         return None
     try:
-        awards = json.loads(raw.decode("utf-8"))["awards"]
-        entries = [(str(e["id"]), str(e["issued_on"])) for e in awards.values()]
-    except (ValueError, KeyError, TypeError, AttributeError):
+        committed = Ledger.parse(content_dir / LEDGER_NAME, raw.decode("utf-8"))
+    except (UnicodeDecodeError, InsigneError):
         return None  # an unreadable committed ledger proves nothing either way
-    return {award_id: day for award_id, day in entries if day <= today}
+    return {
+        entry.id: entry.issued_on
+        for entry in committed.entries.values()
+        if is_published(ledger_moment(entry.issued_on, tz), now)
+    }
 
 
 def check_ledger_kept(
     ledger: Ledger,
     content_dir: Path,
     previous_output: Path | None,
-    today: str,
+    now: datetime,
+    tz: tzinfo,
     specs: list[AwardSpec],
 ) -> None:
     """Raise `InsigneError` if the ledger lacks ids shown published (see the module docstring).
@@ -107,7 +112,7 @@ def check_ledger_kept(
     if from_output and ledger.path.exists():
         assert previous_output is not None
         from_output = _reissued(previous_output, from_output, ledger, specs)
-    committed = committed_published(content_dir, today)
+    committed = committed_published(content_dir, now, tz)
     from_git = set(committed or {}) - have
     lost = from_output | from_git
     if not lost:

@@ -127,6 +127,18 @@ def credential(
     return doc
 
 
+def status_list_bits(highest_index: int) -> int:
+    """The length of a list that holds this index: the minimum, doubled as often as needed.
+
+    A verifier rejects an index beyond the list, revoked or not, so the length follows the
+    highest index of any award (see ledger.status_list_size), not only of revoked ones.
+    """
+    size = STATUS_LIST_BITS
+    while size <= highest_index:
+        size *= 2
+    return size
+
+
 def encode_bitstring(revoked_indexes: set[int], size: int = STATUS_LIST_BITS) -> str:
     """Multibase base64url (no padding) of the GZIP-compressed list; bit 0 is the first bit."""
     size = max(size, max(revoked_indexes, default=0) + 1)
@@ -139,7 +151,7 @@ def encode_bitstring(revoked_indexes: set[int], size: int = STATUS_LIST_BITS) ->
 
 
 def status_list_credential(
-    site: Site, did: str, revoked_indexes: set[int], valid_from: str
+    site: Site, did: str, revoked_indexes: set[int], valid_from: str, size: int = STATUS_LIST_BITS
 ) -> dict[str, Any]:
     list_url = _url(site, urls.STATUS_LIST_JSON)
     return {
@@ -152,6 +164,6 @@ def status_list_credential(
             "id": f"{list_url}#list",
             "type": "BitstringStatusList",
             "statusPurpose": "revocation",
-            "encodedList": encode_bitstring(revoked_indexes),
+            "encodedList": encode_bitstring(revoked_indexes, size),
         },
     }

@@ -89,7 +89,9 @@ def write_ob3(model: SiteModel, writer: OutputWriter, baker: BakedImages, signer
     # Dated like the newest award: no clock, so a rebuild signs (and caches) the same list.
     newest = max((a.issued_on for a in model.awards), default=None)
     valid_from = ob_datetime(newest) if newest else "2000-01-01T00:00:00Z"
-    status = ob3.status_list_credential(site, did, revoked, valid_from)
+    highest = max((a.status_index for a in model.awards), default=0)
+    size = ob3.status_list_bits(highest)
+    status = ob3.status_list_credential(site, did, revoked, valid_from, size)
     signed_status = signer.sign_credential(status, "the revocation status list")
     writer.write(urls.STATUS_LIST_JSON, to_json_bytes(signed_status))
     return True

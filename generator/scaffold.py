@@ -17,6 +17,7 @@ from PIL import Image, ImageDraw, ImageFont
 from generator.atomic import write_atomic
 from generator.deployrecipes import RECIPES, recipe_bytes
 from generator.errors import InsigneError, Problem
+from generator.gitmerge import merge_attributes
 from generator.placeholders import (
     PLACEHOLDER_BADGE_DESCRIPTION,
     PLACEHOLDER_BASE_URL,
@@ -152,6 +153,8 @@ def project_files(answers: ProjectAnswers) -> dict[str, bytes]:
         # files go and shows their shape.
         "content/awards/example.yaml": example_awards(FIRST_BADGE).encode("utf-8"),
         ".gitignore": GITIGNORE.encode("utf-8"),
+        # The ledger and the signature cache merge line by line (see generator/gitmerge.py).
+        "content/.gitattributes": merge_attributes().encode("utf-8"),
     }
     # Deploy recipes that work as they are: GitHub Pages (a workflow) and Netlify; the others
     # are one `insigne deploy HOST` away (docs/deploying.md).

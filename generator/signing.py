@@ -78,15 +78,12 @@ class Signer:
                     hint="create the issuer's keys with: insigne keys new",
                 )
             )
-        if self.locked:
-            raise InsigneError(
-                Problem(
-                    self.cache.path,
-                    f"--locked: {what} has no signature in the committed cache",
-                    hint="run 'insigne build' where the private key is, then commit "
-                    "content/signatures.json",
-                )
-            )
+        # --locked signs too when the key is at hand: the ledger is what it guards, and a
+        # signature adds nothing a build could decide differently (Ed25519 and RS256 are
+        # deterministic, proofs are dated with the document's own date), so the published
+        # bytes are those any build with the key makes. What two merged branches revoked is
+        # a status list neither branch signed: a locked deploy with the key publishes it.
+        # It never writes content/signatures.json (see Signer.for_site).
         private = self.keyring.private(public)
         if private is None:
             raise InsigneError(

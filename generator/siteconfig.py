@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
+from generator import names
 from generator.contentfile import ContentFileError, read_content, read_content_text
 from generator.dates import DateError, load_timezone
 from generator.errors import InsigneError, Problem, Problems
 from generator.fields import Reader, is_http_url, resolve_inside
 from generator.images import sniff
 from generator.model import Issuer, Site
+from generator.names import is_language, is_theme_name
 from generator.recipients import is_valid_email, normalise_email
 from generator.yamlsrc import YamlError, parse_yaml
 
@@ -27,7 +28,7 @@ SITE_FIELDS = {
 }
 ISSUER_FIELDS = {"name", "url", "email", "description", "image"}
 # BCP 47, loosely: a primary subtag and optional subtags (fr, en, fr-BE, zh-Hant-TW).
-LANGUAGE_RE = re.compile(r"^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})*$")
+LANGUAGE_RE = names.LANGUAGE_RE  # matched whole (fullmatch): a tag becomes a folder name
 
 
 def normalise_base_url(value: str) -> str:
@@ -91,13 +92,13 @@ def load_site(
                 r.error("base_url", trouble, "e.g. base_url: https://badges.example.org/")
             base_url = None
     language = r.text("language", default="en") or "en"
-    if not LANGUAGE_RE.match(language):
+    if not is_language(language):
         r.error(
             "language", f"language {language!r} is not a BCP 47 language tag", "e.g. fr, en, fr-BE"
         )
     languages = r.text_list("languages") or [language]
     for lang in languages:
-        if not LANGUAGE_RE.match(lang):
+        if not is_language(lang):
             r.error("languages", f"{lang!r} in languages is not a BCP 47 language tag")
     doubled = sorted({lang for lang in languages if languages.count(lang) > 1})
     if doubled:
@@ -109,6 +110,16 @@ def load_site(
         languages = [language, *languages]
     else:  # the default language comes first: it is published at the root
         languages = [language, *[lang for lang in languages if lang != language]]
+
+    # The theme's name is a folder under themes/: a name, never a path.
+    theme = r.text("theme", default="default") or "default"
+    if not is_theme_name(theme):
+        r.error(
+            "theme",
+            f"theme {theme!r} is not a theme name",
+            "letters, digits, '-' and '_' (the name of a folder under themes/), e.g. default",
+        )
+        theme = "default"
 
     tz_name = r.text("timezone", default="UTC") or "UTC"
     try:
@@ -136,7 +147,7 @@ def load_site(
         title=r.text("title") or issuer.name,
         language=language,
         languages=tuple(languages),
-        theme=r.text("theme", default="default") or "default",
+        theme=theme,
         timezone=tz,
         timezone_name=tz_name,
         issuer=issuer,

@@ -19,7 +19,7 @@ from html.parser import HTMLParser
 from urllib.parse import urldefrag, urljoin
 
 from generator import urls
-from generator.ledger import _ID_ALPHABET, _ID_LENGTH
+from generator.names import AWARD_ID_ALPHABET, AWARD_ID_LENGTH
 
 MAX_PAGES = 5000
 MAX_BYTES = 8 * 2**20
@@ -27,7 +27,7 @@ TIMEOUT = 20.0
 _USER_AGENT = "insigne-ledger-recover"
 # An award id in a published path: awards/<id>.html (any language), assertions/<id>.<ext>,
 # credentials/<id>.<ext>.
-_ID = f"[{_ID_ALPHABET}]{{{_ID_LENGTH}}}"
+_ID = f"[{AWARD_ID_ALPHABET}]{{{AWARD_ID_LENGTH}}}"
 _AWARD_PATH = re.compile(
     rf"(?:^|/)(?:awards/(?P<page>{_ID})\.html|(?:assertions|credentials)/(?P<doc>{_ID})\.(?:json|png|svg))$"
 )

@@ -30,6 +30,7 @@ from typing import Any
 
 from generator.errors import InsigneError, Problem
 from generator.manifest import Manifest
+from generator.names import safe_relative
 
 _RENAME_EXCHANGE = 2  # linux/fs.h
 # Bytes of written files a process keeps for the self-check (see retain_written).
@@ -132,6 +133,17 @@ class SpareLinker:
             self.linked = None
         else:
             self.linked |= done
+
+
+def _unsafe(rel: str) -> InsigneError:
+    return InsigneError(
+        Problem(
+            None,
+            f"refusing to write {rel!r}: it is not a plain path inside the output folder",
+            hint="a name in the content became part of a path unchecked: this is a bug in "
+            "Insigne, please report it with the content that caused it",
+        )
+    )
 
 
 @dataclass
@@ -327,6 +339,10 @@ class OutputWriter:
 
     def write(self, rel: str, data: bytes) -> bool:
         """Stage `data` at `rel`; return True if it differed from the previous output."""
+        if not safe_relative(rel):
+            # Names are checked where they are read (generator/names.py); this is the second
+            # line: nothing reaches the disk outside the staging tree, whatever the caller.
+            raise _unsafe(rel)
         if rel in self._produced:
             raise RuntimeError(f"two outputs claim the same path: {rel}")
         self._produced.add(rel)
@@ -362,6 +378,8 @@ class OutputWriter:
 
     def keep(self, rel: str) -> bool:
         """Declare `rel` unchanged without its bytes (the caller knows it is up to date)."""
+        if not safe_relative(rel):
+            raise _unsafe(rel)
         if rel not in self._previous:
             return False
         self._produced.add(rel)
@@ -503,7 +521,11 @@ class OutputWriter:
     def _ensure_dir(self, rel: str) -> None:
         parent = os.path.dirname(rel)
         if parent and parent not in self._dirs:
-            (self.staging / parent).mkdir(parents=True, exist_ok=True)
+            folder = self.staging / parent
+            folder.mkdir(parents=True, exist_ok=True)
+            # A folder that resolves elsewhere (a symbolic link in a recycled tree) is refused.
+            if not folder.resolve().is_relative_to(self.staging.resolve()):
+                raise _unsafe(rel)
             self._dirs.add(parent)
 
     def _apply_delta(self, delta: set[str], files: set[str]) -> None:

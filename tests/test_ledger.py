@@ -47,12 +47,12 @@ def test_example_ledger_is_complete_so_the_example_builds_locked(project: Projec
 
 def test_new_award_gets_an_id_without_touching_existing_ones(project: Project) -> None:
     assert project.build().code == 0
-    ledger_before = json.loads((project.content / "ledger.json").read_text())["awards"]
+    ledger_before = json.loads((project.content / "ledger.json").read_text())
     (project.content / "awards" / "2019.yaml").write_text(NEW_AWARD, "utf-8")
     result = project.build()
     assert result.code == 0, result.err
     assert "ledger.json" in result.err  # the maintainer is told to commit it
-    ledger_after = json.loads((project.content / "ledger.json").read_text())["awards"]
+    ledger_after = json.loads((project.content / "ledger.json").read_text())
     assert len(ledger_after) == len(ledger_before) + 1
     for key, entry in ledger_before.items():
         assert ledger_after[key] == entry
@@ -119,12 +119,14 @@ def test_any_ledger_line_is_what_the_json_encoder_writes(
 
 def test_a_saved_ledger_reads_back_as_it_was(tmp_path: Path) -> None:
     ledger = Ledger(tmp_path / "ledger.json", {})
-    ledger.entries["b" * 32] = Entry("id2", "salt", "badge-b", "2020-01-02", {"status": 1})
-    ledger.entries["a" * 32] = Entry("id1", 'sa"lt', "badge-à", "2020-01-01", {"status": 0})
-    ledger.entries["c" * 32] = Entry("id3", "salt", "badge-c", "2020-01-03", {})
+    ledger.entries["b" * 32] = Entry("aaaaaaaaa3", "salt", "badge-b", "2020-01-02", {"status": 1})
+    ledger.entries["a" * 32] = Entry(
+        "aaaaaaaaa2", 'sa"lt', "badge-a", "2020-01-01", {"status": 0, "note": "à"}
+    )
+    ledger.entries["c" * 32] = Entry("aaaaaaaaa4", "salt", "badge-c", "2020-01-03", {})
     ledger.save()
     text = ledger.path.read_text("utf-8")
-    assert text.splitlines()[1].startswith(f'"{"a" * 32}": {{"id": "id1", "salt": "sa\\"lt"')
+    assert text.splitlines()[1].startswith(f'"{"a" * 32}": {{"id": "aaaaaaaaa2", "salt": "sa\\"lt"')
     again = Ledger.load(tmp_path)
     assert {k: e.to_json() for k, e in again.entries.items()} == {
         k: e.to_json() for k, e in ledger.entries.items()

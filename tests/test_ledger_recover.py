@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from generator.ledger import Ledger
 from tests.conftest import Project, run_cli, tree_snapshot
 from tests.harness import StaticServer
 
@@ -26,19 +27,17 @@ def key_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 def ledger_ids(content: Path) -> dict[str, str]:
     """Award id -> salt, from the ledger as written."""
-    data = json.loads((content / "ledger.json").read_text("utf-8"))
-    return {e["id"]: e["salt"] for e in data["awards"].values()}
+    return {e.id: e.salt for e in Ledger.load(content).entries.values()}
 
 
 def revoke_lea(project: Project) -> str:
-    data = json.loads((project.content / "ledger.json").read_text("utf-8"))
     # Léa's award: the only echofablab award without a name in the example.
     from generator.content import load_model
 
     award = next(
         a for a in load_model(project.content).model.awards if a.spec.recipient.email == LEA
     )
-    assert award.id in {e["id"] for e in data["awards"].values()}
+    assert award.id in ledger_ids(project.content)
     result = run_cli(
         "revoke", award.id, "--reason", "Awarded by mistake", "--content", project.content
     )

@@ -61,6 +61,7 @@ def test_init_with_defaults_builds(tmp_path: Path) -> None:
     for rel in ("content/site.yaml", ".gitignore", "netlify.toml", "content/awards/example.yaml"):
         assert (project / rel).is_file(), rel
     assert "/output/" in (project / ".gitignore").read_text()
+    assert "/ledger.json merge=union" in (project / "content" / ".gitattributes").read_text()
     assert "*.key" in (project / ".gitignore").read_text()
     content, output = project / "content", project / "output"
     assert main(["-q", "build", "--content", str(content), "--output", str(output)]) == 0

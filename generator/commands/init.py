@@ -64,7 +64,7 @@ def _check_email(value: str) -> str | None:
 
 
 def _check_language(value: str) -> str | None:
-    return None if LANGUAGE_RE.match(value) else "a language tag such as en, fr or fr-BE"
+    return None if LANGUAGE_RE.fullmatch(value) else "a language tag such as en, fr or fr-BE"
 
 
 def _check_name(value: str) -> str | None:
