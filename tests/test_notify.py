@@ -16,6 +16,7 @@ import pytest
 from generator.baking import unbake
 from generator.content import load_model
 from generator.notify.record import RECORD_NAME, Record, Sent
+from generator.notify.send import Session
 from tests.conftest import Project, run_cli
 from tests.smtp_server import PASSWORD, USER, SmtpServer, smtp_server
 
@@ -360,3 +361,51 @@ def _now() -> str:
 
 def _mid(award_id: str) -> str:
     return f"<{award_id}.award@badges.pingbase.net>"
+
+
+def test_an_interrupted_batch_keeps_what_the_server_accepted(
+    project: Project, server: SmtpServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Killed mid-batch (here Ctrl-C during the third message): the two accepted are recorded."""
+    _prepare(project, server)
+    real_send = Session.send
+    calls = []
+
+    def send_then_interrupt(self: Session, message: EmailMessage, to: str) -> None:
+        calls.append(to)
+        if len(calls) == 3:
+            raise KeyboardInterrupt
+        real_send(self, message, to)
+
+    monkeypatch.setattr(Session, "send", send_then_interrupt)
+    result = _notify(project, "--send")
+    assert result.code == 130
+    accepted = sorted(_award_id(_parse(m.content)) for m in server.handler.messages)
+    assert len(accepted) == 2 and accepted == _record_ids(project)
+    monkeypatch.setattr(Session, "send", real_send)
+    assert _notify(project, "--send").code == 0
+    ids = [_award_id(_parse(m.content)) for m in server.handler.messages]
+    assert len(ids) == 6 and len(set(ids)) == 6
+
+
+def test_an_expired_award_offers_no_linkedin_and_a_bad_address_is_refused(
+    project: Project,
+) -> None:
+    expired = project.content / "awards" / "expired.yaml"
+    expired.write_text(
+        "badge: echofablab\nissued_on: 2019-01-01\nexpires: 2020-01-01\n"
+        "recipients: [old@example.org]\n"
+    )
+    _prepare(project, None)
+    assert _notify(project).code == 0
+    letters = [_parse(p.read_bytes()) for p in (project.root / "outbox").glob("*.eml")]
+    (old,) = [m for m in letters if "old@example.org" in m["To"]]
+    assert "linkedin.com" not in old.get_body(("plain",)).get_content()
+    assert all("linkedin.com" in m.get_body(("plain",)).get_content() for m in letters if m != old)
+
+    bad = project.content / "awards" / "bad.yaml"
+    bad.write_text("badge: echofablab\nissued_on: 2019-01-01\nrecipients:\n  - a(b@example.org\n")
+    assert project.build().code == 0
+    result = _notify(project)
+    assert result.code == 1
+    assert "bad.yaml:4: award " in result.err and "cannot email this recipient" in result.err

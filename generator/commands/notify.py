@@ -17,9 +17,16 @@ from generator.console import Console
 from generator.content import load_model
 from generator.errors import InsigneError, Problem, Problems
 from generator.lock import holding
-from generator.model import Award
+from generator.model import Award, SmtpSettings
 from generator.notify.built import baked_image, check_output
-from generator.notify.compose import Sender, compose, letter_language, letter_templates, message_id
+from generator.notify.compose import (
+    Sender,
+    compose,
+    letter_language,
+    letter_templates,
+    message_id,
+    recipient_address,
+)
 from generator.notify.record import Record, Sent
 from generator.notify.send import Lost, Refused, Session, password_from_environment
 from generator.pages import site_languages
@@ -110,6 +117,10 @@ def run(args: argparse.Namespace, console: Console) -> int:
 def _notify(args: argparse.Namespace, console: Console) -> int:
     content: Path = args.content
     output: Path = args.output
+    if args.send and args.out is not None:
+        raise InsigneError(
+            Problem(None, "--out is where the dry run writes; with --send nothing is written")
+        )
     out = _outbox(args.out, output, content) if not args.send else None
     now = datetime.now(UTC).replace(microsecond=0)
     loaded = load_model(content, now=now)
@@ -164,6 +175,17 @@ def _notify(args: argparse.Namespace, console: Console) -> int:
     )
     letters = []
     for award in due:
+        try:
+            recipient_address(award)
+        except ValueError as exc:
+            problems.add(
+                award.spec.source,
+                f"award {award.id}: cannot email this recipient: {exc}",
+                award.spec.line or None,
+                "correct the email address in the award file (the published hash will "
+                "change: revoke the award and award it again if it was already published)",
+            )
+            continue
         badge = model.badges[award.badge]
         image = baked_image(output, site, award, badge, problems)
         if image is None:
@@ -196,16 +218,13 @@ def _notify(args: argparse.Namespace, console: Console) -> int:
 
 def _send(
     letters: list[Letter],
-    smtp: object,
+    smtp: SmtpSettings,
     password: str | None,
     record: Record,
     rate: int,
     base_url: str,
     console: Console,
 ) -> int:
-    from generator.model import SmtpSettings
-
-    assert isinstance(smtp, SmtpSettings)
     sent, refused = 0, 0
     lost: str | None = None
     with Session(smtp, password) as session:

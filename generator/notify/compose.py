@@ -71,8 +71,10 @@ def letter_view(
     language: Language,
     image: BakedImage,
     credentials: bool,
+    now: datetime,
 ) -> dict[str, Any]:
     """What the letter templates show of one award, in one language."""
+    expired = award.expires is not None and award.expires <= now
     cat = language.catalogue
     text = badge.text(language.code)
     issued = award.issued_on.astimezone(site.timezone)
@@ -94,12 +96,30 @@ def letter_view(
         "credential_url": (
             urls.absolute(site.base_url, urls.credential_json(award.id)) if credentials else None
         ),
-        "linkedin_url": linkedin_url(
-            linkedin_prefix(site, text.name), award.id, issued, expires, page_url
+        # An expired award is no certification to add to a profile any more.
+        "linkedin_url": (
+            None
+            if expired
+            else linkedin_url(linkedin_prefix(site, text.name), award.id, issued, expires, page_url)
         ),
         "evidence": [{"url": e.url, "name": e.name} for e in award.spec.evidence if e.url],
         "attachment_name": image.filename,
     }
+
+
+def recipient_address(award: Award) -> Address:
+    """The recipient as a To: address; ValueError when their email cannot be one.
+
+    The content accepts some emails that are not valid addresses (it only hashes them), and
+    the `email` package refuses those, or non-ASCII local parts, with a ValueError.
+    """
+    recipient = award.spec.recipient
+    if recipient.email is None:
+        raise ValueError("the recipient has no email (a pre-hashed identity)")
+    address = Address(display_name=_one_line(recipient.name or ""), addr_spec=recipient.email)
+    if not address.addr_spec.isascii() or address.addr_spec != recipient.email:
+        raise ValueError(f"{recipient.email!r} cannot be written as an email address")
+    return address
 
 
 def compose(
@@ -116,19 +136,15 @@ def compose(
     credentials: bool = False,
 ) -> EmailMessage:
     """The letter to the recipient of `award`, with its baked image attached."""
-    email = award.spec.recipient.email
-    if email is None:
-        raise ValueError(f"award {award.id} has no recipient email")  # callers skip these
+    to = recipient_address(award)
     cat = language.catalogue
-    view = letter_view(site, badge, award, language, image, credentials)
+    view = letter_view(site, badge, award, language, image, credentials, now)
     subject = _one_line(cat.t("email_subject", issuer=site.issuer.name, badge=view["badge_name"]))
     context = {"letter": view, "subject": subject, "lang": language.code, "t": cat.t}
     message = EmailMessage()
     message["Subject"] = subject
     message["From"] = Address(display_name=_one_line(sender.name), addr_spec=sender.address)
-    message["To"] = Address(
-        display_name=_one_line(award.spec.recipient.name or ""), addr_spec=email
-    )
+    message["To"] = to
     if sender.reply_to:
         message["Reply-To"] = Address(addr_spec=sender.reply_to)
     message["Date"] = format_datetime(now)
