@@ -63,7 +63,8 @@ class Handler:
                 envelope.mail_from,
                 list(envelope.rcpt_tos),
                 bytes(envelope.content),
-                session.ssl is not None,
+                # STARTTLS sets session.ssl; TLS from the start shows on the transport.
+                server.transport.get_extra_info("ssl_object") is not None,
                 login,
             )
         )
@@ -163,22 +164,26 @@ class SmtpServer:
 
 
 @contextmanager
-def smtp_server(folder: Path) -> Iterator[SmtpServer]:
-    """STARTTLS required before AUTH, AUTH required before MAIL."""
+def smtp_server(folder: Path, implicit_tls: bool = False) -> Iterator[SmtpServer]:
+    """STARTTLS required before AUTH (or TLS from the start), AUTH required before MAIL."""
     ca_path, cert_path, key_path = make_certificates(folder)
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     context.load_cert_chain(cert_path, key_path)
     handler = Handler()
     port = free_port()
+    tls: dict[str, Any] = (
+        # aiosmtpd counts only STARTTLS as TLS for auth_require_tls: the socket is TLS here.
+        {"ssl_context": context, "server_hostname": "127.0.0.1", "auth_require_tls": False}
+        if implicit_tls
+        else {"tls_context": context, "require_starttls": True, "auth_require_tls": True}
+    )
     controller = Controller(
         handler,
         hostname="127.0.0.1",
         port=port,
-        tls_context=context,
-        require_starttls=True,
+        **tls,
         authenticator=handler.authenticate,
         auth_required=True,
-        auth_require_tls=True,
     )
     controller.start()
     try:

@@ -409,3 +409,19 @@ def test_an_expired_award_offers_no_linkedin_and_a_bad_address_is_refused(
     result = _notify(project)
     assert result.code == 1
     assert "bad.yaml:4: award " in result.err and "cannot email this recipient" in result.err
+
+
+# aiosmtpd warns because its auth_require_tls knows only STARTTLS; this socket is TLS throughout.
+@pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")
+def test_letters_go_over_tls_from_the_start_too(
+    project: Project, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("INSIGNE_SMTP_PASSWORD", PASSWORD)
+    with smtp_server(tmp_path / "tls", implicit_tls=True) as server:
+        _prepare(project, server)
+        site = project.content / "site.yaml"
+        site.write_text(site.read_text("utf-8").replace("security: starttls", "security: tls"))
+        result = _notify(project, "--send", "--limit", "2")
+        assert result.code == 0, result.err
+        assert [(m.tls, m.login) for m in server.handler.messages] == [(True, USER)] * 2
+        assert len(_record_ids(project)) == 2

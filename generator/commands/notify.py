@@ -147,6 +147,11 @@ def _notify(args: argparse.Namespace, console: Console) -> int:
             )
             continue
         due.append(award)
+    if model.held_back:
+        console.notice(
+            f"{len(model.held_back)} award(s) dated in the future: their letters wait until "
+            "a build has published them"
+        )
     if args.limit is not None:
         due = due[: args.limit]
     if not due:
