@@ -30,6 +30,7 @@ RECIPIENT_FIELDS = {
     "revoked",
     "identity",
     "salt",
+    "language",
 }
 EVIDENCE_FIELDS = {"url", "name", "description", "narrative"}
 
@@ -203,6 +204,7 @@ def _recipient(
     label = f"recipient {index + 1}"
     before = len(problems)
     name, public, revoked, identity, salt = None, False, None, None, None
+    language = None
     if isinstance(item, str):
         email: str | None = normalise_email(item)
     elif isinstance(item, dict):
@@ -214,6 +216,7 @@ def _recipient(
         salt = rr.text("salt")
         name = rr.text("name")
         public = rr.boolean("public")
+        language = _language(rr, site, label)
         narrative = rr.text("narrative") or narrative
         if "issued_on" in item:
             issued = _moment(item, "issued_on", rr, site, required=False)
@@ -297,7 +300,7 @@ def _recipient(
         return None
     return AwardSpec(
         badge=badge.slug,
-        recipient=Recipient(email, identity, salt, name, public),
+        recipient=Recipient(email, identity, salt, name, public, language),
         issued_on=issued,
         expires=expires,
         evidence=evidence,
@@ -306,6 +309,20 @@ def _recipient(
         source=path,
         line=line or 0,
     )
+
+
+def _language(r: Reader, site: Site, label: str) -> str | None:
+    """A recipient's `language:` (of the letter `insigne notify` sends): one of the site's."""
+    language = r.text("language")
+    if language is not None and language not in site.languages:
+        r.error(
+            "language",
+            f"{label}: language {language!r} is not one of the site's languages "
+            f"({', '.join(site.languages)})",
+            "use one of them, or add it to 'languages:' in site.yaml",
+        )
+        return None
+    return language
 
 
 def _moment(data: Any, key: str, r: Reader, site: Site, required: bool) -> datetime | None:

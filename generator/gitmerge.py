@@ -16,11 +16,17 @@ import subprocess
 from collections.abc import Mapping
 from pathlib import Path
 
+from generator.atomic import write_atomic
+
 ATTRIBUTES_NAME = ".gitattributes"
-MERGE_LINES = ("/ledger.json merge=union", "/signatures.json merge=union")
+MERGE_LINES = (
+    "/ledger.json merge=union",
+    "/signatures.json merge=union",
+    "/notifications.json merge=union",
+)
 _HEADER = (
-    "# Written by Insigne: the ledger and the signature cache hold one entry per line, so a\n"
-    "# merge keeps the lines of both branches (see docs/git-workflow.md).\n"
+    "# Written by Insigne: the ledger, the signature cache and the record of sent letters hold\n"
+    "# one entry per line, so a merge keeps the lines of both branches (docs/git-workflow.md).\n"
 )
 # Main's history, as a clone names it, then as a local repository does; HEAD last.
 _MAIN_REFS = ("refs/remotes/origin/HEAD", "refs/heads/main", "refs/heads/master", "HEAD")
@@ -49,10 +55,8 @@ def ensure_merge_attributes(content_dir: Path) -> bool:
     elif not text.endswith("\n"):
         text += "\n"
     text += "".join(f"{line}\n" for line in missing)
-    tmp = path.with_name(f".{path.name}.tmp")
     try:
-        tmp.write_text(text, "utf-8")
-        os.replace(tmp, path)
+        write_atomic(path, text.encode("utf-8"))
     except OSError:
         return False
     return True

@@ -291,6 +291,7 @@ class AwardFileCache:
             code_digest(),
             site.timezone_name,
             str(site.content_dir),
+            repr(site.languages),  # a recipient's language: must be one of them
             repr(sorted((s, b.expires_after) for s, b in badges.items())),
         ).encode()
 

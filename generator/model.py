@@ -19,6 +19,20 @@ class Issuer:
 
 
 @dataclass(frozen=True)
+class SmtpSettings:
+    """`smtp:` in site.yaml: how `insigne notify` reaches its mail server (no password here)."""
+
+    host: str
+    port: int
+    security: str  # "starttls", "tls" or "none"
+    from_address: str
+    from_name: str
+    user: str | None = None
+    reply_to: str | None = None
+    cafile: Path | None = None  # a CA bundle to trust instead of the system's
+
+
+@dataclass(frozen=True)
 class Site:
     base_url: str  # absolute, always ends with "/"
     title: str
@@ -32,6 +46,8 @@ class Site:
     linkedin_organization_id: str | None = None
     verification: str = "hosted"  # OB 2.0 default for every badge: "hosted" or "signed"
     configured_base_url: str | None = None  # site.yaml's base_url when --base-url overrides it
+    # Read by `insigne notify` only; kept out of repr, which keys the build's caches.
+    smtp: SmtpSettings | None = field(default=None, repr=False)
 
     @property
     def is_preview(self) -> bool:
@@ -117,6 +133,7 @@ class Recipient:
     salt: str | None = None  # only with identity
     name: str | None = None
     public: bool = False
+    language: str | None = None  # the language of the letter `insigne notify` sends
 
 
 @dataclass(frozen=True)

@@ -121,6 +121,8 @@ def example_awards(slug: str) -> str:
 
 GITIGNORE = """# The built site is rebuilt from content/ at every deploy.
 /output/
+# insigne notify's messages for review: they hold recipients' emails.
+/outbox/
 # insigne serve's preview build (base URL rewritten to the local address).
 /.insigne-serve/
 # Build bookkeeping beside the output (staging, previous tree, manifest with parsed awards).

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from generator import names
@@ -10,7 +11,7 @@ from generator.dates import DateError, load_timezone
 from generator.errors import InsigneError, Problem, Problems
 from generator.fields import Reader, is_http_url, resolve_inside
 from generator.images import sniff
-from generator.model import Issuer, Site
+from generator.model import Issuer, Site, SmtpSettings
 from generator.names import is_language, is_theme_name
 from generator.recipients import is_valid_email, normalise_email
 from generator.yamlsrc import YamlError, parse_yaml
@@ -25,7 +26,12 @@ SITE_FIELDS = {
     "issuer",
     "linkedin",
     "verification",
+    "smtp",
 }
+SMTP_FIELDS = {"host", "port", "security", "user", "from", "reply_to", "cafile"}
+SMTP_FROM_FIELDS = {"address", "name"}
+# The port each kind of connection uses when none is given (RFC 8314, RFC 6409, RFC 5321).
+SMTP_PORTS = {"starttls": 587, "tls": 465, "none": 25}
 ISSUER_FIELDS = {"name", "url", "email", "description", "image"}
 # BCP 47, loosely: a primary subtag and optional subtags (fr, en, fr-BE, zh-Hant-TW).
 LANGUAGE_RE = names.LANGUAGE_RE  # matched whole (fullmatch): a tag becomes a folder name
@@ -140,6 +146,7 @@ def load_site(
         r.error("verification", f"verification must be 'hosted' or 'signed', got {verification!r}")
     configured = r.text("base_url")
     issuer = _load_issuer(data.get("issuer"), r, content_dir, path, problems)
+    smtp = _load_smtp(data, r, content_dir, issuer, problems) if "smtp" in data else None
     if problems or issuer is None or base_url is None:
         return None, problems
     site = Site(
@@ -155,6 +162,7 @@ def load_site(
         linkedin_organization_id=linkedin_id,
         verification=verification,
         configured_base_url=normalise_base_url(configured) if configured else None,
+        smtp=smtp,
     )
     return site, problems
 
@@ -185,6 +193,115 @@ def _load_issuer(
     if name is None or url is None or email is None:
         return None
     return Issuer(name, url, email, r.text("description"), image, image_type)
+
+
+def _load_smtp(
+    data: dict[str, object],
+    site_reader: Reader,
+    content_dir: Path,
+    issuer: Issuer | None,
+    problems: Problems,
+) -> SmtpSettings | None:
+    """`smtp:`, the mail server of `insigne notify` (see docs/notify.md); never a password."""
+    block = data.get("smtp")
+    example = (
+        "e.g.\nsmtp:\n  host: smtp.example.org\n  security: starttls\n"
+        "  user: badges@example.org\n  from:\n    address: badges@example.org\n"
+        "    name: Our association"
+    )
+    if not isinstance(block, dict):
+        site_reader.error(
+            "smtp", "'smtp' must be a mapping (host, port, security, user, from)", example
+        )
+        return None
+    path = site_reader.path
+    before = len(problems)
+    r = Reader(block, path, problems, "smtp.")
+    r.unknown_keys(SMTP_FIELDS)
+    if "password" in block:
+        r.error(
+            "password",
+            "a password must never be written in site.yaml (it would be committed)",
+            "remove it and set the environment variable INSIGNE_SMTP_PASSWORD when sending",
+        )
+    host = r.text("host", required=True)
+    if host is not None and not _HOST_RE.fullmatch(host):
+        r.error(
+            "host", f"smtp.host {host!r} is not a host name or IP address", "e.g. smtp.example.org"
+        )
+    security = r.text("security", default="starttls") or "starttls"
+    if security not in SMTP_PORTS:
+        r.error(
+            "security",
+            f"smtp.security must be one of starttls, tls, none; got {security!r}",
+            "starttls (port 587) or tls (port 465); none only for a relay on this machine",
+        )
+        security = "starttls"
+    port = block.get("port", SMTP_PORTS[security])
+    if isinstance(port, bool) or not isinstance(port, int) or not 0 < port < 65536:
+        r.error(
+            "port", f"smtp.port must be a number from 1 to 65535, got {port!r}", "e.g. port: 587"
+        )
+        port = SMTP_PORTS[security]
+    user = r.text("user")
+    if user is not None and security == "none":
+        r.error(
+            "user",
+            "smtp.user with security: none would send the password unencrypted",
+            "use security: starttls or tls, or remove user for a relay that needs no login",
+        )
+    from_address, from_name = None, issuer.name if issuer else None
+    sender = block.get("from")
+    if isinstance(sender, str):
+        from_address = sender.strip()
+    elif isinstance(sender, dict):
+        fr = Reader(sender, path, problems, "smtp.from.")
+        fr.unknown_keys(SMTP_FROM_FIELDS)
+        from_address = fr.text("address", required=True)
+        from_name = fr.text("name") or from_name
+    elif sender is None:
+        r.error(
+            None, "missing required field 'smtp.from'", "add from:\n    address: ...\n    name: ..."
+        )
+    else:
+        r.error("from", "'smtp.from' must be an address or a mapping (address, name)")
+    reply_to = r.text("reply_to")
+    for key, address in (("from", from_address), ("reply_to", reply_to)):
+        if address is not None and not _is_address(address):
+            r.error(key, f"smtp.{key} {address!r} is not a valid email address")
+    if from_name is not None and any(c in from_name for c in "\r\n"):
+        r.error("from", "smtp.from.name must be on one line")
+    cafile = None
+    cafile_text = r.text("cafile")
+    if cafile_text is not None:
+        cafile = (content_dir / cafile_text).resolve()
+        if not cafile.is_file():
+            r.error(
+                "cafile",
+                f"smtp.cafile {cafile_text!r} not found (looked for {cafile})",
+                "give a PEM file of the certificate authority to trust, relative to content/ "
+                "or absolute; without cafile the system's authorities are trusted",
+            )
+    if len(problems) > before or host is None or from_address is None or from_name is None:
+        return None
+    return SmtpSettings(
+        host=host,
+        port=port,
+        security=security,
+        from_address=from_address,
+        from_name=from_name,
+        user=user,
+        reply_to=reply_to,
+        cafile=cafile,
+    )
+
+
+# A DNS name or an IPv4/IPv6 literal: nothing else reaches the socket layer.
+_HOST_RE = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9.-]{0,251}[A-Za-z0-9])?|[0-9A-Fa-f:.]{2,45}")
+
+
+def _is_address(value: str) -> bool:
+    return is_valid_email(normalise_email(value)) and value == value.strip()
 
 
 def check_image_file(
