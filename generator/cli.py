@@ -30,6 +30,7 @@ COMMANDS = [
     "keys",
     "recipe",
     "ledger",
+    "esco",
 ]
 
 

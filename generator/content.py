@@ -9,6 +9,7 @@ from pathlib import Path
 from generator.awards import load_awards
 from generator.badges import load_badges
 from generator.errors import InsigneError, Problem, Problems
+from generator.esco.checks import check_with_user_index
 from generator.ledger import Ledger
 from generator.ledgerguard import check_ledger_kept
 from generator.manifest import Manifest, paused_gc, site_inputs
@@ -76,6 +77,9 @@ def _load_model(
             cache.keep_site(site_key, site, badges)
     specs = load_awards(site, badges, problems, cache)
     ledger = Ledger.load(content_dir)
+    # ESCO alignments against the user's index, if they have one (the build never needs it).
+    esco_errors, esco_notices = check_with_user_index(badges.values(), site.language)
+    problems.items.extend(esco_errors)
     problems.raise_if_any()
 
     now = now or datetime.now(UTC)
@@ -123,6 +127,7 @@ def _load_model(
             ]
         )
     notices += [p.format(content_dir) for p in placeholders]
+    notices += [p.format(content_dir) for p in esco_notices]
     awards.sort(key=lambda a: (a.badge, a.issued_on, a.id))
     for award in awards:
         # Computed here, before a build forks, so that both of its processes share it.
