@@ -227,7 +227,8 @@ def _alignments(value: object, r: Reader, languages: tuple[str, ...]) -> tuple[A
         if url and is_esco(framework) and (wrong := form_problem(url, code)):
             ar.error("code" if wrong[0].startswith("the code") else "url", *wrong)
             continue
-        if names and url:
+        version = ar.text("version")
+        if languages[0] in names and url:
             result.append(
                 Alignment(
                     names[languages[0]],
@@ -235,8 +236,10 @@ def _alignments(value: object, r: Reader, languages: tuple[str, ...]) -> tuple[A
                     descriptions.get(languages[0]),
                     framework,
                     code,
-                    version=ar.text("version"),
-                    target_type=target_type(url) if is_esco(framework) else None,
+                    version=version,
+                    # Only for ESCO alignments that record their version (as `esco add` writes
+                    # them): one written before keeps its published, maybe signed, bytes.
+                    target_type=target_type(url) if is_esco(framework) and version else None,
                     names=names,
                     descriptions=descriptions,
                     line=line + r.offset if line else None,

@@ -119,9 +119,11 @@ def read_concepts(source: SourceFile) -> Iterator[tuple[Concept, tuple[str, ...]
                     "pass the folder of the unzipped official download (format: csv)",
                 )
             )
+        # A record spans several lines when a field does (altLabels): report where it starts.
+        start = reader.line_num + 1
         try:
             for row in reader:
-                line = reader.line_num
+                line, start = start, reader.line_num + 1
                 uri = (row.get("conceptUri") or "").strip()
                 parsed = parse_uri(uri)
                 if parsed is None or parsed[0] != source.kind:
