@@ -28,7 +28,7 @@ from generator.esco.concepts import KINDS, Concept, parse_uri
 
 ENV_DIR = "INSIGNE_ESCO_DIR"
 INDEX_NAME = "index.sqlite3"
-FORMAT = "1"  # of the index file; another value means "import again"
+FORMAT = "2"  # of the index file; another value means "import again"
 # The official download has one file per pillar and language: skills_fr.csv, occupations_en.csv.
 FILE_RE = re.compile(r"^(skills|occupations)_([a-z]{2,3})\.csv$")
 FILE_KINDS = {"skills": "skill", "occupations": "occupation"}
@@ -167,6 +167,7 @@ CREATE TABLE concept (
     description TEXT NOT NULL,
     status TEXT NOT NULL,
     alt_labels TEXT NOT NULL,
+    folded TEXT NOT NULL,  -- each label's words as compared, one label a line, preferred first
     UNIQUE (uri, language)
 );
 CREATE TABLE term (word TEXT NOT NULL, concept INTEGER NOT NULL, PRIMARY KEY (word, concept))
@@ -254,7 +255,7 @@ def _insert(db: sqlite3.Connection, source: SourceFile) -> int:
     for concept, hidden in read_concepts(source):
         cursor = db.execute(
             "INSERT OR REPLACE INTO concept (uri, language, kind, label, description, status, "
-            "alt_labels) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            "alt_labels, folded) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 concept.uri,
                 concept.language,
@@ -263,6 +264,7 @@ def _insert(db: sqlite3.Connection, source: SourceFile) -> int:
                 concept.description,
                 concept.status,
                 "\n".join(concept.alt_labels),
+                "\n".join(" ".join(words(label)) for label in (concept.label, *concept.alt_labels)),
             ),
         )
         terms = {w for text in (concept.label, *concept.alt_labels, *hidden) for w in words(text)}
@@ -332,7 +334,7 @@ class Index:
         for chunk in _chunks(sorted(ids), 500):
             marks = ",".join("?" * len(chunk))
             sql = (
-                "SELECT uri, kind, language, label, description, status, alt_labels "
+                "SELECT uri, kind, language, label, description, status, alt_labels, folded "
                 f"FROM concept WHERE id IN ({marks}) AND language = ?"  # noqa: S608
             )
             params: list[object] = [*chunk, language]
@@ -340,8 +342,7 @@ class Index:
                 sql += " AND kind = ?"
                 params.append(kind)
             for row in self.db.execute(sql, params):
-                concept = _concept(row)
-                hits.append(_ranked(concept, wanted))
+                hits.append(_ranked(_concept(row[:7]), row[7].split("\n"), wanted))
         hits.sort(key=lambda pair: pair[0])
         return [hit for _rank, hit in hits[:limit]]
 
@@ -351,25 +352,31 @@ def _chunks(items: list[int], size: int) -> Iterator[list[int]]:
         yield items[start : start + size]
 
 
-def _covers(label: str, wanted: list[str]) -> bool:
-    have = words(label)
+def _covers(folded_label: str, wanted: list[str]) -> bool:
+    have = folded_label.split()
     return all(any(h.startswith(w) for h in have) for w in wanted)
 
 
-def _ranked(concept: Concept, wanted: list[str]) -> tuple[tuple[int, int, int, str], Hit]:
+def _ranked(
+    concept: Concept, folded: list[str], wanted: list[str]
+) -> tuple[tuple[int, int, int, str], Hit]:
     """Released concepts first; then a label that is exactly the query (preferred or not);
-    then a preferred label holding the words before an alternative one; then shorter labels."""
+    then a preferred label holding the words before an alternative one; then shorter labels.
+
+    `folded`: the concept's labels as `words` gives them, the preferred one first.
+    """
     labels = (concept.label, *concept.alt_labels)
-    exact = next((label for label in labels if words(label) == wanted), None)
+    query = " ".join(wanted)
+    exact = next((i for i, label in enumerate(folded) if label == query), None)
     if exact is not None:
-        matched, where = exact, 0
-    elif _covers(concept.label, wanted):
-        matched, where = concept.label, 1
+        where, matched = 0, exact
+    elif _covers(folded[0], wanted):
+        where, matched = 1, 0
     else:
-        matched = next((a for a in concept.alt_labels if _covers(a, wanted)), concept.label)
         where = 2
-    rank = (int(concept.obsolete), where, len(concept.label), fold(concept.label))
-    return rank, Hit(concept, matched)
+        matched = next((i for i, label in enumerate(folded) if _covers(label, wanted)), 0)
+    rank = (int(concept.obsolete), where, len(concept.label), folded[0])
+    return rank, Hit(concept, labels[matched] if matched < len(labels) else concept.label)
 
 
 def _concept(row: tuple) -> Concept:
