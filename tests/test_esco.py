@@ -18,6 +18,8 @@ from generator.esco.concepts import Concept, alignment_fields, form_problem, par
 from generator.esco.index import fold, open_index
 from generator.yamledit import append_item
 from tests.conftest import EXAMPLE_CONTENT, Project, run_cli
+from tests.test_ob3_schemas import ACHIEVEMENT
+from tests.test_ob3_schemas import problems as schema_problems
 
 DATA = Path(__file__).parent / "data" / "esco"
 FR = DATA / "ESCO dataset - v1.2.0 - classification - fr - csv"
@@ -386,6 +388,11 @@ def test_pages_and_documents_show_the_alignment(project: Project) -> None:
     )
     assert achievement["alignment"][0]["targetType"] == "ext:ESCOSkill"
     assert achievement["alignment"][0]["targetName"] == "gérer des projets"
+    # 1EdTech's schema takes the "ext:" form, and only a listed term or that form.
+    assert not schema_problems(ACHIEVEMENT, achievement)
+    bare = json.loads(json.dumps(achievement))
+    bare["alignment"][0]["targetType"] = "ESCOSkill"
+    assert any("targetType" in p for p in schema_problems(ACHIEVEMENT, bare))
 
 
 # --- pure functions -------------------------------------------------------------------------
