@@ -14,6 +14,7 @@ from generator.siteconfig import check_image_file
 from generator.yamlsrc import YamlError, parse_yaml, read_text, split_front_matter
 
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+LANGUAGE_KEY_RE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
 BADGE_FIELDS = {
     "name",
     "description",
@@ -261,16 +262,16 @@ def _per_language(
         text = r.text(key, required=required)
         return {languages[0]: text} if text is not None else {}
     sub = Reader(value, r.path, r.problems, f"{r.where}{key}.", r.offset)
-    known = set(languages)
-    result: dict[str, str] = {}
     for lang in value:
-        if lang not in known:
+        # Other languages than the site's are allowed (ESCO gives many; a site may drop one)
+        # and not shown; a key that is no language code at all is a mistake.
+        if not isinstance(lang, str) or not LANGUAGE_KEY_RE.match(lang):
             sub.error(
                 lang,
-                f"'{r.where}{key}.{lang}': {lang!r} is not one of the site's languages "
-                f"{list(languages)}",
-                "add it to 'languages:' in site.yaml, or remove this line",
+                f"'{r.where}{key}.{lang}': {lang!r} is not a language code",
+                f"use the site's language codes: {', '.join(languages)}",
             )
+    result: dict[str, str] = {}
     for lang in languages:
         text = sub.text(lang, required=lang == languages[0])
         if text is not None:

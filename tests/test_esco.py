@@ -284,9 +284,9 @@ def _line_of(path: Path, needle: str) -> int:
             "code:",
         ),
         (
-            f"alignments:\n  - name:\n      fr: x\n      de: y\n    url: {SOLDER}\n",
-            "'de' is not one of the site's languages",
-            "de: y",
+            f"alignments:\n  - name:\n      fr: x\n      FR: y\n    url: {SOLDER}\n",
+            "'FR' is not a language code",
+            "FR: y",
         ),
         (
             f"alignments:\n  - name:\n      en: x\n    url: {SOLDER}\n",
@@ -311,7 +311,7 @@ def test_plain_and_per_language_alignments_load(project: Project) -> None:
     _set_alignment(
         project,
         "alignments:\n  - name: RNCP bloc 1\n    url: https://www.francecompetences.fr/\n"
-        "  - name:\n      fr: souder\n      en: solder\n    url: " + SOLDER + "\n"
+        "  - name:\n      fr: souder\n      en: solder\n      de: löten\n    url: " + SOLDER + "\n"
         "    description:\n      fr: Souder.\n    framework: ESCO\n"
         "    code: 4a9e2c61-8d07-4f3b-a5c2-6e1d9b0f3a27\n",
     )
@@ -321,6 +321,8 @@ def test_plain_and_per_language_alignments_load(project: Project) -> None:
     assert esco.name == "souder" and esco.names == {"fr": "souder", "en": "solder"}
     assert esco.text("en") == ("solder", None, "en")
     assert esco.text("de") == ("souder", "Souder.", None)
+    # A language the site does not have is allowed (a site may drop one) and not shown.
+    assert "de" not in esco.names
     # No version: written before `esco add` existed, so published as it was (no targetType).
     assert esco.target_type is None
 
