@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from generator import names
 from generator.contentfile import ContentFileError, read_content_text
 from generator.dates import DateError, parse_duration
 from generator.errors import Problems
+from generator.esco.concepts import form_problem, is_esco, target_type
 from generator.fields import Reader
 from generator.model import Alignment, Badge, BadgeText, Duration, Site
 from generator.names import is_slug
@@ -15,6 +17,8 @@ from generator.siteconfig import check_image_file
 from generator.yamlsrc import YamlError, parse_yaml, split_front_matter
 
 SLUG_RE = names.SLUG_RE  # matched whole (see names.is_slug): a slug becomes a file name
+# A language key of a per-language text: lowercase, as the site's languages are written.
+LANGUAGE_KEY_RE = re.compile(r"[a-z]{2,3}(-[A-Za-z0-9]{2,8})*")
 BADGE_FIELDS = {
     "name",
     "description",
@@ -25,7 +29,7 @@ BADGE_FIELDS = {
     "verification",
 }
 TRANSLATION_FIELDS = {"name", "description"}
-ALIGNMENT_FIELDS = {"name", "url", "description", "framework", "code"}
+ALIGNMENT_FIELDS = {"name", "url", "description", "framework", "code", "version"}
 
 
 def load_badges(site: Site, problems: Problems) -> dict[str, Badge]:
@@ -144,7 +148,7 @@ def _load_badge(
     if image_rel is not None:
         image, image_type = check_image_file(site.content_dir, image_rel, r, "image")
     tags = tuple(r.text_list("tags"))
-    alignments = _alignments(data.get("alignments"), r)
+    alignments = _alignments(data.get("alignments"), r, site.languages)
     expires_after: Duration | None = None
     if data.get("expires_after") is not None:
         try:
@@ -207,7 +211,7 @@ def _load_translation(path: Path, content_dir: Path, problems: Problems) -> Badg
     return BadgeText(name, description, criteria)
 
 
-def _alignments(value: object, r: Reader) -> tuple[Alignment, ...]:
+def _alignments(value: object, r: Reader, languages: tuple[str, ...]) -> tuple[Alignment, ...]:
     if value is None:
         return ()
     if not isinstance(value, list):
@@ -225,10 +229,60 @@ def _alignments(value: object, r: Reader) -> tuple[Alignment, ...]:
             continue
         ar = Reader(item, r.path, r.problems, f"alignments[{index}].", r.offset)
         ar.unknown_keys(ALIGNMENT_FIELDS)
-        name = ar.text("name", required=True)
+        names = _per_language(ar, "name", languages, required=True)
+        descriptions = _per_language(ar, "description", languages, required=False)
         url = ar.url("url", required=True)
-        if name and url:
+        framework = ar.text("framework")
+        code = ar.text("code")
+        if url and is_esco(framework) and (wrong := form_problem(url, code)):
+            ar.error("code" if wrong[0].startswith("the code") else "url", *wrong)
+            continue
+        version = ar.text("version")
+        if languages[0] in names and url:
             result.append(
-                Alignment(name, url, ar.text("description"), ar.text("framework"), ar.text("code"))
+                Alignment(
+                    names[languages[0]],
+                    url,
+                    descriptions.get(languages[0]),
+                    framework,
+                    code,
+                    version=version,
+                    # Only for ESCO alignments that record their version (as `esco add` writes
+                    # them): one written before keeps its published, maybe signed, bytes.
+                    target_type=target_type(url) if is_esco(framework) and version else None,
+                    names=names,
+                    descriptions=descriptions,
+                    line=line + r.offset if line else None,
+                )
             )
     return tuple(result)
+
+
+def _per_language(
+    r: Reader, key: str, languages: tuple[str, ...], required: bool
+) -> dict[str, str]:
+    """`key: text` (the default language) or `key: {fr: text, en: text}`, by language.
+
+    The default language is required in the mapping form too: it is what the Open Badges
+    documents publish; the other languages are shown on the translated pages.
+    """
+    value = r.mapping.get(key)
+    if not isinstance(value, dict):
+        text = r.text(key, required=required)
+        return {languages[0]: text} if text is not None else {}
+    sub = Reader(value, r.path, r.problems, f"{r.where}{key}.", r.offset)
+    for lang in value:
+        # Other languages than the site's are allowed (ESCO gives many; a site may drop one)
+        # and not shown; a key that is no language code at all is a mistake.
+        if not isinstance(lang, str) or not LANGUAGE_KEY_RE.fullmatch(lang):
+            sub.error(
+                lang,
+                f"'{r.where}{key}.{lang}': {lang!r} is not a language code",
+                f"use the site's language codes: {', '.join(languages)}",
+            )
+    result: dict[str, str] = {}
+    for lang in languages:
+        text = sub.text(lang, required=lang == languages[0])
+        if text is not None:
+            result[lang] = text
+    return result

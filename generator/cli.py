@@ -31,6 +31,7 @@ COMMANDS = [
     "recipe",
     "ledger",
     "notify",
+    "esco",
 ]
 
 

@@ -13,6 +13,7 @@ from generator.contentfile import check_tree
 from generator.dates import is_published, ledger_moment
 from generator.emailguard import check_addresses
 from generator.errors import InsigneError, Problem, Problems
+from generator.esco.checks import check_with_user_index
 from generator.gitmerge import first_recorded
 from generator.ledger import LEDGER_NAME, Ledger
 from generator.ledgerguard import check_ledger_kept
@@ -86,6 +87,9 @@ def _load_model(
     specs = load_awards(site, badges, problems, cache)
     check_addresses(site, badges, specs, problems)
     ledger = Ledger.load(content_dir)
+    # ESCO alignments against the user's index, if they have one (the build never needs it).
+    esco_errors, esco_notices = check_with_user_index(badges.values(), site.language)
+    problems.items.extend(esco_errors)
     problems.raise_if_any()
 
     now = now or datetime.now(UTC)
@@ -138,6 +142,7 @@ def _load_model(
             ]
         )
     notices += [p.format(content_dir) for p in placeholders]
+    notices += [p.format(content_dir) for p in esco_notices]
     awards.sort(key=lambda a: (a.badge, a.issued_on, a.id))
     for award in awards:
         # Computed here, before a build forks, so that both of its processes share it.

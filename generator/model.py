@@ -57,11 +57,23 @@ class Site:
 
 @dataclass(frozen=True)
 class Alignment:
-    name: str
+    name: str  # in the site's default language
     url: str
     description: str | None = None
     framework: str | None = None
     code: str | None = None
+    version: str | None = None  # of the framework, e.g. "1.2.0" for ESCO v1.2.0
+    target_type: str | None = None  # OB 3.0 targetType, e.g. "ext:ESCOSkill"
+    # Per language, the default language first: every language the front matter gives.
+    names: dict[str, str] = field(default_factory=dict)
+    descriptions: dict[str, str] = field(default_factory=dict)
+    line: int | None = field(default=None, compare=False)  # in the badge file, for messages
+
+    def text(self, language: str) -> tuple[str, str | None, str | None]:
+        """(name, description, language of the name) for a page in `language`."""
+        if language in self.names:
+            return self.names[language], self.descriptions.get(language), language
+        return self.name, self.description, None
 
 
 @dataclass(frozen=True)

@@ -65,6 +65,8 @@ def achievement(site: Site, badge: Badge, did: str) -> dict[str, Any]:
                 **({"targetDescription": a.description} if a.description else {}),
                 **({"targetFramework": a.framework} if a.framework else {}),
                 **({"targetCode": a.code} if a.code else {}),
+                # ESCO: "ext:ESCOSkill" or "ext:ESCOOccupation" (see generator/esco/concepts.py).
+                **({"targetType": a.target_type} if a.target_type else {}),
             }
             for a in badge.alignments
         ]

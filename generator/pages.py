@@ -24,10 +24,11 @@ import markdown
 from generator import urls
 from generator.deployrecipes import HEADERS_FILE, recipe_bytes
 from generator.errors import InsigneError, Problem
+from generator.esco.concepts import is_esco
 from generator.i18n import Catalogue
 from generator.manifest import award_fingerprint, code_digest, digest_text, tree_digest
 from generator.markdown_render import render_markdown, safe_url
-from generator.model import Award, Badge, Evidence, Site, SiteModel
+from generator.model import Alignment, Award, Badge, Evidence, Site, SiteModel
 from generator.previews import PreviewError, preview_png, renderer_version, theme_background
 from generator.stencil import StencilSet
 from generator.theme import Theme
@@ -117,16 +118,9 @@ def badge_view(
         "page": urls.criteria_page(badge.slug),
         "criteria_html": criteria_html,
         "tags": list(badge.tags),
-        "alignments": [
-            {
-                "name": a.name,
-                "url": safe_url(a.url),
-                "description": a.description,
-                "framework": a.framework,
-                "code": a.code,
-            }
-            for a in badge.alignments
-        ],
+        "alignments": [_alignment_view(a, site, language.code) for a in badge.alignments],
+        # The ESCO licence asks every service showing its concepts to say so.
+        "esco": any(is_esco(a.framework) for a in badge.alignments),
         "expires_after": (
             cat.duration(badge.expires_after.amount, badge.expires_after.unit)
             if badge.expires_after
@@ -134,6 +128,23 @@ def badge_view(
         ),
         "award_count": len(valid),
         "earners": earners(site, valid),
+    }
+
+
+def _alignment_view(alignment: Alignment, site: Site, language: str) -> dict[str, Any]:
+    """An alignment in the page's language when the front matter gives it in that language."""
+    name, description, text_lang = alignment.text(language)
+    framework = alignment.framework
+    if framework and alignment.version:
+        framework = f"{framework} v{alignment.version}"
+    return {
+        "name": name,
+        "url": safe_url(alignment.url),
+        "description": description,
+        "lang": text_lang or site.language,
+        "framework": framework,
+        "code": alignment.code,
+        "esco": is_esco(alignment.framework),
     }
 
 

@@ -8,8 +8,9 @@ original string, so a diff shows exactly the line(s) that changed.
 The API is deliberately small:
 - `set_item_key(text, item_line, key, value, scalar_key=...)`: in the block-sequence item that
   starts on `item_line`, set `key: value` (a plain scalar item `- x` becomes `- scalar_key: x`).
-- `append_item(text, sequence_key, item)`: add an item at the end of the top-level block
-  sequence `sequence_key`.
+- `append_item(text, sequence_key, item, create=False)`: add an item at the end of the
+  top-level block sequence `sequence_key` (with `create`, start the sequence if it is missing).
+  An item's value may itself be a mapping of keys to YAML text (one nested level).
 - `quote(value)`: a YAML double-quoted scalar for any string.
 Values passed to the first two are YAML text already (use `quote` for strings).
 """
@@ -172,13 +173,20 @@ def _replace_value(text: str, key_node: yaml.Node, value_node: yaml.Node, value:
     return text[: value_node.start_mark.index] + value + text[value_node.end_mark.index :]
 
 
-def append_item(text: str, sequence_key: str, item: str | Mapping[str, str]) -> str:
+Item = str | Mapping[str, "str | Mapping[str, str]"]
+
+
+def append_item(text: str, sequence_key: str, item: Item, *, create: bool = False) -> str:
     """Append `item` to the top-level block sequence `sequence_key`.
 
-    `item` is YAML text for a scalar, or a mapping of keys to YAML text (one line each). The new
-    item takes the indentation of the existing items.
+    `item` is YAML text for a scalar, or a mapping of keys to YAML text (one line each) or to a
+    mapping of keys to YAML text (written as a nested block). The new item takes the
+    indentation of the existing items. With `create`, a missing `sequence_key` is added at the
+    end of the mapping, its items indented by two spaces.
     """
     root = _compose(text)
+    if root is None and create:
+        return text + _item_block(sequence_key + ":", item, "  ", _newline(text))
     if not isinstance(root, yaml.MappingNode):
         raise YamlEditError("the file is not a mapping")
     value_node = next(
@@ -190,7 +198,15 @@ def append_item(text: str, sequence_key: str, item: str | Mapping[str, str]) -> 
         None,
     )
     if value_node is None:
-        raise YamlEditError(f"no '{sequence_key}:' list in the file")
+        if not create:
+            raise YamlEditError(f"no '{sequence_key}:' list in the file")
+        if root.flow_style:
+            raise YamlEditError("the file is written inline ({...}); write one key per line")
+        lines = _split_lines(text)
+        newline = _newline(text)
+        indent = " " * root.start_mark.column
+        block = _item_block(f"{indent}{sequence_key}:", item, indent + "  ", newline)
+        return _insert_after(lines, _last_line(root, lines), block, newline)
     if not isinstance(value_node, yaml.SequenceNode) or value_node.flow_style:
         raise YamlEditError(f"'{sequence_key}' is not a list written one item per line")
     if not value_node.value:
@@ -200,16 +216,28 @@ def append_item(text: str, sequence_key: str, item: str | Mapping[str, str]) -> 
     dash = " " * value_node.value[0].start_mark.column
     # Items of a block sequence start after "- ", so the dash is two columns to the left.
     dash = dash[:-2] if len(dash) >= 2 else ""
-    if isinstance(item, str):
-        block = f"{dash}- {item}{newline}"
-    else:
-        pairs = list(item.items())
-        if not pairs:
-            raise YamlEditError("cannot append an empty mapping")
-        inner = dash + "  "
-        block = f"{dash}- {pairs[0][0]}: {pairs[0][1]}{newline}"
-        block += "".join(f"{inner}{k}: {v}{newline}" for k, v in pairs[1:])
+    block = _item_block(None, item, dash, newline)
     return _insert_after(lines, _last_line(value_node, lines), block, newline)
+
+
+def _item_block(head: str | None, item: Item, dash: str, newline: str) -> str:
+    """The lines of one sequence item whose dash is at `dash`, after a `head` line if any."""
+    block = f"{head}{newline}" if head is not None else ""
+    if isinstance(item, str):
+        return block + f"{dash}- {item}{newline}"
+    if not item:
+        raise YamlEditError("cannot append an empty mapping")
+    inner = dash + "  "
+    for index, (key, value) in enumerate(item.items()):
+        lead = f"{dash}- " if index == 0 else inner
+        if isinstance(value, str):
+            block += f"{lead}{key}: {value}{newline}"
+            continue
+        if not value:
+            raise YamlEditError(f"cannot write an empty mapping for '{key}'")
+        block += f"{lead}{key}:{newline}"
+        block += "".join(f"{inner}  {k}: {v}{newline}" for k, v in value.items())
+    return block
 
 
 def _insert_after(lines: list[str], line: int, block: str, newline: str) -> str:

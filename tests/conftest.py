@@ -51,6 +51,14 @@ class Project:
         return run_cli("build", "--content", self.content, "--output", self.output, *extra)
 
 
+@pytest.fixture(autouse=True)
+def no_user_esco_index(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No test reads the developer's ESCO index (~/.cache/insigne/esco): each gets an empty one."""
+    monkeypatch.setenv("INSIGNE_ESCO_DIR", str(tmp_path_factory.mktemp("esco-index")))
+
+
 @pytest.fixture
 def project(tmp_path: Path) -> Project:
     """A private copy of the example project (content and committed ledger)."""

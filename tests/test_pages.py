@@ -93,7 +93,8 @@ def test_criteria_page(example: tuple[Path, Path]) -> None:
     assert "gestion de projet" in facts.text and "coopération" in facts.text
     esco = "http://data.europa.eu/esco/skill/7111b95d-0ce3-441a-9d92-4c75d05c4388"
     assert ("a", esco) in facts.links
-    assert "Compétence ESCO : planifier" in facts.text
+    assert "Gérer et planifier diverses ressources" in facts.text
+    assert "Ce service utilise la classification ESCO de la Commission européenne." in facts.text
     assert "Valable 10 ans à compter de son attribution." in facts.text
     # Camille (2018), Thomas (2018), Expired Person and the future-expiry award: 4; the
     # revoked one does not count.
