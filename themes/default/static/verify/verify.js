@@ -366,6 +366,10 @@
         throw new Stop('not_a_badge', t('verify_err_missing', {what: 'id'}));
       }
       assertion = await getJson(id);
+      if(assertion.revoked === true && assertion.id === id) {
+        report.ok(t('verify_check_fetched', {what: t('verify_what_assertion'), url: id}));
+        return verifyHosted(report, assertion, id);
+      }
       const same = ['badge', 'issuedOn'].every(k => idOf(assertion[k]) === idOf(given[k])) &&
         JSON.stringify(assertion.recipient) === JSON.stringify(given.recipient);
       if(assertion.id !== id || !same) {
@@ -378,6 +382,12 @@
         {what: t('verify_what_assertion'), url: fetchedFrom, id: String(id)}));
     } else {
       report.ok(t('verify_check_fetched', {what: t('verify_what_assertion'), url: id}));
+    }
+    if(assertion.revoked === true) {
+      // A revoked hosted assertion may be only {id, revoked, revocationReason}.
+      throw new Stop('revoked', assertion.revocationReason ?
+        t('verify_fail_revoked_reason', {reason: assertion.revocationReason}) :
+        t('verify_fail_revoked'));
     }
     const {issuer} = await badgeAndIssuer(report, assertion);
     let host = '';
