@@ -20,6 +20,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote, urlsplit
 
 import pytest
 
@@ -133,6 +134,7 @@ def sub_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
 class Browser:
     page: Any
     watch: Any
+    chrome: Any
 
     def check(
         self,
@@ -163,7 +165,7 @@ class Browser:
 def browser() -> Iterator[Browser]:
     with chromium() as chrome, watched_context(chrome) as (context, watch):
         page = context.new_page()
-        yield Browser(page, watch)
+        yield Browser(page, watch, chrome)
         # Nothing left the machine, and the page never broke (a 404 the page was asked to
         # fetch shows in the console as a failed load: that one is expected).
         assert watch.refused == []
@@ -287,7 +289,15 @@ def test_tampered_json_and_credential(site: Site, browser: Browser) -> None:
     copy_path = output / "copies" / "assertion.json"
     copy_path.parent.mkdir(exist_ok=True)
     copy_path.write_text(json.dumps(forged), "utf-8")
-    assert browser.check(site, url=site.url("copies/assertion.json")) == "tampered"
+    copy_url = site.url("copies/assertion.json")
+    assert browser.check(site, url=copy_url) == "tampered", browser.text()
+    # The 1EdTech validator sees the same lie but then validates what the id names, the
+    # issuer's own copy: valid, with a warning. The page judges the document it was given (a
+    # deliberate difference, see docs/verifier-page.md); the origin rule below is where both
+    # refuse a copy.
+    [report] = validate_ob2([copy_url], str(award.spec.recipient.email))
+    warnings = [m["result"] for m in report["messages"] if m.get("messageLevel") == "WARNING"]
+    assert any("declared its id as " + assertion["id"] in w for w in warnings), report
     # A credential with one word changed: its proof no longer verifies.
     credential = json.loads((output / urls.credential_json(award.id)).read_text("utf-8"))
     changed = copy.deepcopy(credential)
@@ -361,3 +371,51 @@ def test_the_shipped_bundle_is_what_the_lock_file_rebuilds(tmp_path: Path) -> No
         "themes/default/static/verify/ob3-verifier.js differs from what "
         "tools/verifier-bundle rebuilds: run `node tools/verifier-bundle/build.mjs`"
     )
+
+
+def test_assertion_hosted_off_the_issuers_origin(
+    site: Site, browser: Browser, tmp_path: Path
+) -> None:
+    """A copy of an assertion on another origin, its id rewritten to where it is: the issuer
+    never published it there (the 1EdTech validator's origin rule)."""
+    award = site.award()
+    email = str(award.spec.recipient.email)
+    assertion = json.loads(site.file(urls.assertion_json(award.id)).read_text("utf-8"))
+    with StaticServer(tmp_path) as elsewhere:
+        moved = dict(assertion, id=elsewhere.url + "assertion.json")
+        (tmp_path / "assertion.json").write_text(json.dumps(moved), "utf-8")
+        url = elsewhere.url + "assertion.json"
+        assert browser.check(site, url=url, email=email) == "tampered", browser.text()
+        assert f"127.0.0.1:{elsewhere.port}" in browser.text()
+        [report] = validate_ob2([url], email)
+        assert not _ob2_valid(report), report
+
+
+def test_the_page_runs_under_a_strict_content_security_policy(site: Site, browser: Browser) -> None:
+    """No inline script, no eval, nothing from elsewhere: the page works with a CSP that
+    allows only the site itself."""
+    csp = (
+        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "
+        "connect-src 'self'; base-uri 'none'; form-action 'none'"
+    )
+    award = site.award()
+    with watched_context(browser.chrome) as (context, watch):
+        page = context.new_page()
+
+        def with_csp(route: Any) -> None:
+            response = route.fetch()
+            route.fulfill(
+                response=response, headers={**response.headers, "content-security-policy": csp}
+            )
+
+        page.route(lambda url: urlsplit(url).path.endswith("/" + VERIFY_PAGE), with_csp)
+        for rel in (urls.credential_json(award.id), urls.assertion_json(award.id)):
+            page.goto(site.url(VERIFY_PAGE) + "?url=" + quote(site.url(rel), safe=""))
+            page.wait_for_selector(DONE, timeout=90_000)
+            assert page.get_attribute("#verify-result", "data-verdict") == "valid", page.inner_text(
+                "#verify-result"
+            )
+        assert watch.requests.count(site.url(rel)) >= 1
+        assert watch.console_errors == []
+        assert watch.page_errors == []
+        assert watch.refused == []
