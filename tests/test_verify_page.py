@@ -25,6 +25,7 @@ from urllib.parse import quote, urlsplit
 import pytest
 
 from generator import urls
+from generator.baking import bake_png
 from generator.content import load_model
 from generator.model import Award
 from generator.verifypage import VERIFY_PAGE
@@ -229,7 +230,7 @@ def test_right_and_wrong_email(site: Site, browser: Browser) -> None:
     assert browser.check(site, url=assertion, email=email) == "valid"
     assert f"{email}" in browser.text()
     assert _ob2_valid(right)
-    # Case and spaces do not matter, as for the validator.
+    # Case and spaces do not matter: the issuer hashed the email lowercased and trimmed.
     assert browser.check(site, url=assertion, email=f"  {email.upper()} ") == "valid"
     assert browser.check(site, url=assertion, email=WRONG_EMAIL) == "email_mismatch"
     assert not _ob2_valid(wrong)
@@ -307,6 +308,27 @@ def test_tampered_json_and_credential(site: Site, browser: Browser) -> None:
     assert browser.check(site, url=credential_url) == "tampered", browser.text()
     [report] = verify_ob3([credential_url], site.server.port)
     assert not _ob3_valid(report), report
+
+
+def test_baked_image_with_altered_data(site: Site, browser: Browser, tmp_path: Path) -> None:
+    """A badge image re-baked with another recipient: it no longer matches the issuer's copy."""
+    award = site.award()
+    badge_png = site.file(urls.badge_image("echofablab", "png")).read_bytes()
+    assertion = json.loads(site.file(urls.assertion_json(award.id)).read_text("utf-8"))
+    forged = dict(assertion, recipient=dict(assertion["recipient"], identity="sha256$" + "1" * 64))
+    image = tmp_path / "forged.png"
+    image.write_bytes(bake_png(badge_png, "openbadges", json.dumps(forged)))
+    assert browser.check(site, file=image) == "tampered", browser.text()
+    # The genuine image still checks out, and one of a revoked award says revoked.
+    genuine = tmp_path / "genuine.png"
+    genuine.write_bytes(bake_png(badge_png, "openbadges", json.dumps(assertion)))
+    assert browser.check(site, file=genuine) == "valid", browser.text()
+    revoked = site.award(REVOKED_EMAIL)
+    old = json.loads(site.file(urls.assertion_json(award.id)).read_text("utf-8"))
+    old.update(id=site.url(urls.assertion_json(revoked.id)))
+    revoked_image = tmp_path / "revoked.png"
+    revoked_image.write_bytes(bake_png(badge_png, "openbadges", json.dumps(old)))
+    assert browser.check(site, file=revoked_image) == "revoked", browser.text()
 
 
 def test_missing_and_not_a_badge(site: Site, browser: Browser) -> None:

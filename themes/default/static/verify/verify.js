@@ -237,14 +237,17 @@
       report.skip(t('verify_skip_email'));
       return;
     }
+    const matches = [];
     for(const identity of identities) {
-      const match = await identityMatches(email, identity);
-      if(match === true) {
-        report.ok(t('verify_check_email', {email}));
-        return;
-      }
+      matches.push(await identityMatches(email, identity));
     }
-    report.fail('email_mismatch', t('verify_fail_email', {email}));
+    if(matches.includes(true)) {
+      report.ok(t('verify_check_email', {email}));
+    } else if(matches.length && matches.every(match => match === null)) {
+      report.skip(t('verify_skip_email_hash'));
+    } else {
+      report.fail('email_mismatch', t('verify_fail_email', {email}));
+    }
   }
 
   // --- dates ------------------------------------------------------------------------------
@@ -311,17 +314,39 @@
     return node;
   }
 
-  // The hosts that may host the issuer's assertions: its verification policy, else its own.
-  function allowedHosts(issuer) {
-    const policy = issuer.verification || {};
-    const origins = policy.allowedOrigins;
-    if(origins) {
-      return Array.isArray(origins) ? origins : [origins];
+  // Where the issuer's hosted assertions may live, as the 1EdTech validator reads it: the
+  // issuer's verification policy (startsWith, allowedOrigins), else the authority (host:port)
+  // of the issuer's id. Null when the issuer's id is no http(s) URL: nothing to enforce.
+  function hostingPolicy(issuer) {
+    const policy = typeof issuer.verification === 'object' && issuer.verification || {};
+    if(typeof issuer.id !== 'string' || !/^https?:/.test(issuer.id)) {
+      return null;
     }
+    const origins = policy.allowedOrigins || new URL(issuer.id).host;
+    return {
+      allowedOrigins: [].concat(origins),
+      startsWith: policy.startsWith ? [].concat(policy.startsWith) : null,
+    };
+  }
+
+  function checkOrigin(report, assertion, issuer) {
+    const policy = hostingPolicy(issuer);
+    if(policy === null) {
+      report.skip(t('verify_skip_origin'));
+      return;
+    }
+    let host = '';
     try {
-      return [new URL(issuer.id).host];
+      host = new URL(assertion.id).host;
     } catch {
-      return [];
+      // no host: refused below
+    }
+    const prefixOk = !policy.startsWith ||
+      policy.startsWith.some(prefix => String(assertion.id).startsWith(prefix));
+    if(prefixOk && policy.allowedOrigins.includes(host)) {
+      report.ok(t('verify_check_origin', {host}));
+    } else {
+      report.fail('tampered', t('verify_fail_origin', {host: host || String(assertion.id)}));
     }
   }
 
@@ -357,7 +382,7 @@
     return {badge, issuer};
   }
 
-  async function verifyHosted(report, given, fetchedFrom, email) {
+  async function verifyHosted(report, given, fetchedFrom) {
     const id = given.id;
     let assertion = given;
     if(fetchedFrom === null) {
@@ -366,13 +391,14 @@
         throw new Stop('not_a_badge', t('verify_err_missing', {what: 'id'}));
       }
       assertion = await getJson(id);
-      if(assertion.revoked === true && assertion.id === id) {
-        report.ok(t('verify_check_fetched', {what: t('verify_what_assertion'), url: id}));
-        return verifyHosted(report, assertion, id);
-      }
+      const recipient = assertion.recipient || {};
+      const bakedRecipient = given.recipient || {};
       const same = ['badge', 'issuedOn'].every(k => idOf(assertion[k]) === idOf(given[k])) &&
-        JSON.stringify(assertion.recipient) === JSON.stringify(given.recipient);
-      if(assertion.id !== id || !same) {
+        ['type', 'identity', 'hashed', 'salt'].every(k => recipient[k] === bakedRecipient[k]);
+      if(assertion.id === id && assertion.revoked === true) {
+        // Revoked since it was baked: the hosted copy may be only its revocation.
+        report.ok(t('verify_check_fetched', {what: t('verify_what_assertion'), url: id}));
+      } else if(assertion.id !== id || !same) {
         report.fail('tampered', t('verify_fail_baked_differs', {url: id}));
       } else {
         report.ok(t('verify_check_baked_same', {url: id}));
@@ -390,17 +416,7 @@
         t('verify_fail_revoked'));
     }
     const {issuer} = await badgeAndIssuer(report, assertion);
-    let host = '';
-    try {
-      host = new URL(assertion.id).host;
-    } catch {
-      // reported below: no host is allowed
-    }
-    if(allowedHosts(issuer).includes(host)) {
-      report.ok(t('verify_check_origin', {host}));
-    } else {
-      report.fail('tampered', t('verify_fail_origin', {host: host || String(assertion.id)}));
-    }
+    checkOrigin(report, assertion, issuer);
     return {assertion, issuer};
   }
 
@@ -453,7 +469,7 @@
       t('verify_format_ob2_hosted'));
     const {assertion, issuer} = jws ?
       await verifySigned(report, jws) :
-      await verifyHosted(report, given, fetchedFrom, email);
+      await verifyHosted(report, given, fetchedFrom);
     if(!issuer) {
       return;
     }
