@@ -301,7 +301,7 @@
   async function linked(report, value, type, label) {
     const url = idOf(value);
     if(typeof url !== 'string') {
-      throw new Stop('not_a_badge', t('verify_err_missing', {what: label}));
+      throw new Stop('not_a_badge', t('verify_err_no_address', {what: label}));
     }
     const node = await getJson(url);
     if(node.id !== url) {
