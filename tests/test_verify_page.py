@@ -25,7 +25,7 @@ from urllib.parse import quote, urlsplit
 import pytest
 
 from generator import urls
-from generator.baking import bake_png
+from generator.baking import bake_png, bake_svg
 from generator.content import load_model
 from generator.model import Award
 from generator.verifypage import VERIFY_PAGE
@@ -238,7 +238,7 @@ def test_right_and_wrong_email(site: Site, browser: Browser) -> None:
     assert browser.check(site, url=credential, email=WRONG_EMAIL) == "email_mismatch"
 
 
-def test_dropped_png_and_svg(site: Site, browser: Browser) -> None:
+def test_dropped_png_and_svg(site: Site, browser: Browser, tmp_path: Path) -> None:
     png_award = site.award()
     svg_award = site.award(badge="gestion-de-projet")
     email = png_award.spec.recipient.email
@@ -258,10 +258,25 @@ def test_dropped_png_and_svg(site: Site, browser: Browser) -> None:
     svg_email = svg_award.spec.recipient.email
     assert svg_email
     assert browser.check(site, file=svg, email=svg_email) == "valid", browser.text()
+    # A hosted (unsigned) assertion baked into an SVG too.
+    hosted = json.loads(site.file(urls.assertion_json(png_award.id)).read_text("utf-8"))
+    hosted_svg = tmp_path / "hosted.svg"
+    hosted_svg.write_bytes(
+        bake_svg(
+            site.file(urls.badge_image("gestion-de-projet", "svg")).read_bytes(),
+            keyword="assertion",
+            verify=hosted["id"],
+            payload=json.dumps(hosted),
+        )
+    )
+    assert browser.check(site, file=hosted_svg, email=email) == "valid", browser.text()
+    assert "SVG" in browser.text()
     [png_report] = validate_ob2([png], email)
     [svg_report] = validate_ob2([svg], svg_email)
+    [hosted_report] = validate_ob2([hosted_svg], email)
     assert _ob2_valid(png_report), png_report
     assert _ob2_valid(svg_report), svg_report
+    assert _ob2_valid(hosted_report), hosted_report
 
 
 def test_signed_assertion_and_a_tampered_jws(site: Site, browser: Browser) -> None:
