@@ -369,6 +369,19 @@ def test_award_page_link_opens_the_page_on_that_award_in_its_language(
         assert browser.page.input_value("#verify-url") == site.url(urls.assertion_json(award.id))
         assert verdict_text in browser.text()
         assert browser.page.evaluate("document.documentElement.lang") == (prefix[:-1] or "fr")
+    # The second link checks the Open Badges 3.0 credential.
+    browser.page.goto(site.url(urls.award_page(award.id)))
+    browser.page.click("a.verify-link >> nth=1")
+    browser.page.wait_for_selector(DONE, timeout=90_000)
+    assert browser.page.get_attribute("#verify-result", "data-verdict") == "valid"
+    assert browser.page.input_value("#verify-url") == site.url(urls.credential_json(award.id))
+    # A signed badge's award page sends the reader to its signed form.
+    signed = site.award(badge="gestion-de-projet")
+    browser.page.goto(site.url(urls.award_page(signed.id)))
+    browser.page.click("a.verify-link >> nth=0")
+    browser.page.wait_for_selector(DONE, timeout=90_000)
+    assert browser.page.get_attribute("#verify-result", "data-verdict") == "valid"
+    assert browser.page.input_value("#verify-url") == site.url(urls.assertion_jws(signed.id))
 
 
 def test_served_from_a_sub_path(sub_site: Site, browser: Browser) -> None:
