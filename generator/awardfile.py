@@ -15,6 +15,7 @@ from datetime import date
 from pathlib import Path
 
 from generator.atomic import write_atomic
+from generator.contentfile import ContentFileError, read_content
 from generator.csvimport import CheckedRow
 from generator.dates import DateError, parse_moment
 from generator.errors import InsigneError, Problem
@@ -92,7 +93,10 @@ def plan_append(
 ) -> AwardFileEdit:
     if not path.exists():
         return AwardFileEdit(path, None, new_file_text(slug, rows, evidence).encode("utf-8"))
-    before = path.read_bytes()
+    try:
+        before = read_content(path, "yaml", site.content_dir)
+    except ContentFileError as exc:
+        raise InsigneError(exc.problem()) from None
     try:
         text = before.decode("utf-8")
     except UnicodeDecodeError:

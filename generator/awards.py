@@ -7,12 +7,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from generator import parallel
+from generator.contentfile import ContentFileError, read_content_text
 from generator.dates import DateError, add_duration, parse_moment
 from generator.errors import Problems
 from generator.fields import Reader, is_http_url
 from generator.model import AwardSpec, Badge, Evidence, Recipient, Site
 from generator.recipients import IDENTITY_RE, is_valid_email, normalise_email
-from generator.yamlsrc import LineList, YamlError, parse_yaml, read_text
+from generator.yamlsrc import LineList, YamlError, parse_yaml
 
 if TYPE_CHECKING:
     from generator.manifest import Manifest
@@ -119,7 +120,7 @@ def load_award_file(
     path: Path, site: Site, badges: dict[str, Badge], problems: Problems
 ) -> list[AwardSpec]:
     try:
-        data = parse_yaml(read_text(path))
+        data = parse_yaml(read_content_text(path, "yaml", site.content_dir))
     except YamlError as exc:
         problems.add(
             path, exc.message, exc.line, "fix the YAML syntax (indentation, quotes, colons)"
@@ -127,6 +128,12 @@ def load_award_file(
         return []
     except UnicodeDecodeError:
         problems.add(path, "not UTF-8 text", hint="save the file as UTF-8")
+        return []
+    except ContentFileError as exc:
+        problems.add(exc.path, exc.message, hint=exc.hint)
+        return []
+    except OSError as exc:
+        problems.add(path, f"cannot be read: {exc.strerror}")
         return []
     if data is None:
         return []  # an empty file awards nothing; not worth an error
@@ -269,7 +276,16 @@ def _recipient(
         )
     if badge is not None and issued is not None:
         if expires is None and badge.expires_after is not None:
-            expires = add_duration(issued, badge.expires_after)
+            try:
+                expires = add_duration(issued, badge.expires_after)
+            except (ValueError, OverflowError):  # past the year 9999
+                problems.add(
+                    path,
+                    f"{label}: issued_on ({issued.date()}) + the badge's expires_after "
+                    f"({badge.expires_after}) is past the year 9999",
+                    line,
+                    "give this award an 'expires' date, or fix issued_on",
+                )
         if expires is not None and expires <= issued:
             problems.add(
                 path,

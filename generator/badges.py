@@ -5,12 +5,13 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from generator.contentfile import ContentFileError, read_content_text
 from generator.dates import DateError, parse_duration
 from generator.errors import Problems
 from generator.fields import Reader
 from generator.model import Alignment, Badge, BadgeText, Duration, Site
 from generator.siteconfig import check_image_file
-from generator.yamlsrc import YamlError, parse_yaml, read_text, split_front_matter
+from generator.yamlsrc import YamlError, parse_yaml, split_front_matter
 
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 BADGE_FIELDS = {
@@ -83,11 +84,16 @@ def load_badges(site: Site, problems: Problems) -> dict[str, Badge]:
     return badges
 
 
-def _read_markdown(path: Path, problems: Problems) -> tuple[dict | None, str, int]:
+def _read_markdown(
+    path: Path, content_dir: Path, problems: Problems
+) -> tuple[dict | None, str, int]:
     try:
-        text = read_text(path)
+        text = read_content_text(path, "markdown", content_dir)
     except UnicodeDecodeError:
         problems.add(path, "not UTF-8 text", hint="save the file as UTF-8")
+        return None, "", 0
+    except ContentFileError as exc:
+        problems.add(exc.path, exc.message, hint=exc.hint)
         return None, "", 0
     except OSError as exc:
         problems.add(path, f"cannot be read: {exc.strerror}")
@@ -124,7 +130,7 @@ def _read_markdown(path: Path, problems: Problems) -> tuple[dict | None, str, in
 def _load_badge(
     site: Site, slug: str, path: Path, translations: dict[str, Path], problems: Problems
 ) -> Badge | None:
-    data, body, body_line = _read_markdown(path, problems)
+    data, body, body_line = _read_markdown(path, site.content_dir, problems)
     if data is None:
         return None
     before = len(problems)
@@ -158,7 +164,7 @@ def _load_badge(
     texts = {
         lang: t
         for lang, p in sorted(translations.items())
-        if (t := _load_translation(p, problems)) is not None
+        if (t := _load_translation(p, site.content_dir, problems)) is not None
     }
     if len(problems) > before or image is None or image_type is None:
         return None
@@ -179,8 +185,8 @@ def _load_badge(
     )
 
 
-def _load_translation(path: Path, problems: Problems) -> BadgeText | None:
-    data, body, body_line = _read_markdown(path, problems)
+def _load_translation(path: Path, content_dir: Path, problems: Problems) -> BadgeText | None:
+    data, body, body_line = _read_markdown(path, content_dir, problems)
     if data is None:
         return None
     r = Reader(data, path, problems, line_offset=1)

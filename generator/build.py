@@ -368,9 +368,22 @@ def _verify_staged(
                 Problem(
                     None,
                     "the built site failed its self-check; the previous output was kept",
-                    hint="this is a bug in Insigne or the theme unless the content put an "
-                    "email address in public text; --no-verify skips the check",
+                    hint=_self_check_hint(report.problems),
                 )
             ]
         )
     return (code_digest(), report.shapes)
+
+
+def _self_check_hint(problems: list[str]) -> str:
+    """What to do about a failed self-check: fix the content or report a bug, never skip it."""
+    if any("email address" in line for line in problems):
+        return (
+            "an email address would be published: find it in the content (names, narratives, "
+            "evidence, criteria, translations, descriptions in site.yaml, image metadata), "
+            "remove it and build again; only the issuer's own address may be published"
+        )
+    return (
+        "this is a bug in Insigne or in the theme: keep the output as it is and report the "
+        "lines above (with the theme, if it is not the default one)"
+    )

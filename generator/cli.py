@@ -73,8 +73,26 @@ def make_parser(only: str | None = None) -> argparse.ArgumentParser:
     return parser
 
 
+def _not_utf8(arg: str) -> bool:
+    """An argument with bytes that are not UTF-8 (Python keeps them as lone surrogates)."""
+    try:
+        arg.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     line = sys.argv[1:] if argv is None else list(argv)
+    for arg in line:
+        if _not_utf8(arg):
+            # Every argument ends up in a file, a message or a URL, all UTF-8: refuse it here
+            # rather than fail half-way.
+            Console().error(
+                f"error: the argument {ascii(arg)} is not UTF-8 text\n"
+                "    fix: retype it, or rename the file so that its name is UTF-8"
+            )
+            return 1
     parser = make_parser(_command_in(line))
     args = parser.parse_args(line)
     if not getattr(args, "func", None):

@@ -8,6 +8,8 @@ from pathlib import Path
 
 from generator.awards import load_awards
 from generator.badges import load_badges
+from generator.contentfile import check_tree
+from generator.emailguard import check_addresses
 from generator.errors import InsigneError, Problem, Problems
 from generator.ledger import Ledger
 from generator.ledgerguard import check_ledger_kept
@@ -60,6 +62,10 @@ def _load_model(
                 hint="run insigne from your project folder, or pass --content DIR",
             )
         )
+    # Before anything reads content/: a FIFO or a link to /dev/zero would hang the reading.
+    unreadable = check_tree(content_dir)
+    if unreadable:
+        raise InsigneError(unreadable)
     site_key = site_inputs(content_dir, base_url) if cache is not None else ""
     hit = cache.cached_site(site_key) if cache is not None else None
     if hit is not None:
@@ -75,6 +81,7 @@ def _load_model(
         if cache is not None and not problems:
             cache.keep_site(site_key, site, badges)
     specs = load_awards(site, badges, problems, cache)
+    check_addresses(site, badges, specs, problems)
     ledger = Ledger.load(content_dir)
     problems.raise_if_any()
 

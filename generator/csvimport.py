@@ -10,10 +10,13 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 import re
+import stat
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import date
+from pathlib import Path
 
 from generator.fields import is_http_url
 from generator.recipients import is_valid_email, normalise_email
@@ -67,6 +70,7 @@ class AwardRow:
     date_text: str | None = None
     evidence: str | None = None
     narrative: str | None = None
+    problem: str | None = None  # why the row cannot be read as one recipient (see _row)
 
 
 @dataclass(frozen=True)
@@ -114,20 +118,53 @@ def sniff_delimiter(header_line: str) -> str:
     return best if counts[best] else ","
 
 
+# A spreadsheet export larger than this is not a list of recipients.
+MAX_CSV_BYTES = 32 * 1024 * 1024
+_FIELD_LIMIT_KIB = csv.field_size_limit() // 1024
+
+
+def read_csv_file(path: Path) -> bytes:
+    """The bytes of a CSV file; a FIFO, a device or a folder is refused before it is read."""
+    try:
+        # O_NONBLOCK: opening a FIFO must not wait for a writer; regular files ignore it.
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    except OSError as exc:
+        raise CsvError(f"cannot open the file ({exc.strerror})") from None
+    info = os.fstat(fd)
+    if not stat.S_ISREG(info.st_mode):
+        os.close(fd)
+        raise CsvError("not a regular file (a device, a pipe or a folder): export to a file")
+    with os.fdopen(fd, "rb") as handle:
+        if info.st_size > MAX_CSV_BYTES:
+            raise CsvError(
+                f"the file is {info.st_size // (1024 * 1024)} MiB; a list of recipients "
+                f"fits in {MAX_CSV_BYTES // (1024 * 1024)} MiB: split it"
+            )
+        return handle.read(MAX_CSV_BYTES + 1)
+
+
 def read_csv(data: bytes) -> CsvTable:
     text, note = decode(data)
     first_line = next((line for line in text.splitlines() if line.strip()), "")
     if not first_line:
         raise CsvError("the file is empty")
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=sniff_delimiter(first_line))
+    delimiter = sniff_delimiter(first_line)
+    # strict: a quote left open to the end of the file is an error, not one long last field.
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
     header: list[str] | None = None
     rows: list[AwardRow] = []
     indexes: dict[str, int] = {}
     columns: dict[str, str] = {}
     unknown: list[str] = []
     line = 0
-    for record in reader:
+    while True:
         start_line = line + 1
+        try:
+            record = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            raise CsvError(_syntax_error(str(exc), start_line, reader.line_num)) from None
         line = reader.line_num
         if not any(cell.strip() for cell in record):
             continue
@@ -135,7 +172,7 @@ def read_csv(data: bytes) -> CsvTable:
             header = record
             indexes, columns, unknown = _map_header(header)
             continue
-        rows.append(_row(record, indexes, start_line))
+        rows.append(_row(record, indexes, start_line, line, delimiter))
     if header is None:
         raise CsvError("the file is empty")
     if "email" not in indexes:
@@ -144,6 +181,33 @@ def read_csv(data: bytes) -> CsvTable:
             f"name the columns {KNOWN_HEADERS}"
         )
     return CsvTable(rows, columns, unknown, [note] if note else [])
+
+
+def _syntax_error(message: str, start: int, end: int) -> str:
+    where = f"line {start}" if end <= start else f"lines {start}-{end}"
+    if "field larger than field limit" in message:
+        return (
+            f'{where}: a field is longer than {_FIELD_LIMIT_KIB} KiB, which is what a quote (") '
+            "left open does: it takes in the rows after it. Close the quote (or remove it) "
+            "and import again"
+        )
+    if "unexpected end of data" in message:
+        return (
+            f'line {start}: a quote (") opened in this row is never closed, so every row '
+            "after it was read as part of one field. Close the quote (or remove it) and import "
+            "again"
+        )
+    return (
+        f'{where}: {message}: a quote (") opened on line {start} may be left open, taking in '
+        'the rows after it, or a quote inside a field is not doubled (""). Close or double '
+        "the quote, or export the file again from the spreadsheet"
+    )
+
+
+# Columns that never hold a line break: one there means a quote took in the rows after it.
+_ONE_LINE_COLUMNS = ("email", "name", "given", "family", "date", "evidence")
+# A line of a multi-line narrative that reads like a row of recipients.
+_ROW_LIKE = re.compile(r"[^\s@,;]+@[^\s@,;]+\.[A-Za-z]{2,}")
 
 
 def _map_header(header: list[str]) -> tuple[dict[str, int], dict[str, str], list[str]]:
@@ -169,7 +233,9 @@ def _map_header(header: list[str]) -> tuple[dict[str, int], dict[str, str], list
     return indexes, columns, unknown
 
 
-def _row(record: list[str], indexes: dict[str, int], line: int) -> AwardRow:
+def _row(
+    record: list[str], indexes: dict[str, int], line: int, end_line: int, delimiter: str
+) -> AwardRow:
     def cell(column: str) -> str | None:
         index = indexes.get(column)
         if index is None or index >= len(record):
@@ -178,6 +244,21 @@ def _row(record: list[str], indexes: dict[str, int], line: int) -> AwardRow:
         value = record[index].replace("\r\n", "\n").strip()
         return value or None
 
+    problem = None
+    for column in (*_ONE_LINE_COLUMNS, "narrative"):
+        value = cell(column)
+        if value is None or "\n" not in value:
+            continue
+        later = value.split("\n")[1:]
+        if column == "narrative" and not any(
+            delimiter in text and _ROW_LIKE.search(text) for text in later
+        ):
+            continue  # a narrative may run over several lines
+        problem = (
+            f'its {column} runs over lines {line}-{end_line}: a quote (") left open took in '
+            "the rows after it. Close the quote (or remove it) and import again"
+        )
+        break
     name = cell("name")
     parts = [p for p in (cell("given"), cell("family")) if p]
     if name is None and parts:
@@ -189,6 +270,7 @@ def _row(record: list[str], indexes: dict[str, int], line: int) -> AwardRow:
         date_text=cell("date"),
         evidence=cell("evidence"),
         narrative=cell("narrative"),
+        problem=problem,
     )
 
 
@@ -231,6 +313,9 @@ def check_rows(
     rejected: list[tuple[AwardRow, str]] = []
     seen: dict[tuple[str, date], AwardRow] = {}
     for row in rows:
+        if row.problem is not None:
+            rejected.append((row, row.problem))
+            continue
         email = normalise_email(row.email)
         if not email:
             rejected.append((row, "no email"))

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from generator.model import Duration
 
-_DURATION_RE = re.compile(r"^\s*(\d+)\s*(day|week|month|year)s?\s*$", re.IGNORECASE)
+_DURATION_RE = re.compile(r"^\s*(\d{1,9})\s*(day|week|month|year)s?\s*$", re.IGNORECASE)
 # French spellings too: the first association using Insigne writes its content in French.
 _FRENCH_UNITS = {
     "jour": "day",
@@ -22,7 +22,12 @@ _FRENCH_UNITS = {
     "année": "year",
     "années": "year",
 }
-_FRENCH_RE = re.compile(r"^\s*(\d+)\s*([a-zéè]+)\s*$", re.IGNORECASE)
+_FRENCH_RE = re.compile(r"^\s*(\d{1,9})\s*([a-zéè]+)\s*$", re.IGNORECASE)
+# Dates Insigne accepts: any real award fits, and expiry arithmetic (at most MAX_DURATION_YEARS
+# later) and time zone conversions stay within Python's years 1 to 9999.
+FIRST_YEAR, LAST_YEAR = 1000, 8999
+MAX_DURATION_YEARS = 1000
+_DAYS_PER = {"days": 1, "weeks": 7, "months": 31, "years": 366}
 
 
 class DateError(ValueError):
@@ -62,19 +67,32 @@ def parse_moment(value: object, tz: tzinfo) -> datetime:
         raise DateError(f"{value!r} is not a date: write YYYY-MM-DD (e.g. 2017-06-10)")
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=tz)
+    if not FIRST_YEAR <= moment.year <= LAST_YEAR:
+        shown = value.isoformat() if isinstance(value, date) else repr(value)
+        raise DateError(
+            f"{shown} is out of range: write a date between the years {FIRST_YEAR} and {LAST_YEAR}"
+        )
     return moment
 
 
 def parse_duration(value: object) -> Duration:
-    text = str(value)
+    text = value if isinstance(value, str) else ""
+    duration = None
     match = _DURATION_RE.match(text)
     if match:
-        return Duration(int(match.group(1)), match.group(2).lower() + "s")
+        duration = Duration(int(match.group(1)), match.group(2).lower() + "s")
     match = _FRENCH_RE.match(text)
     if match and match.group(2).lower() in _FRENCH_UNITS:
-        return Duration(int(match.group(1)), _FRENCH_UNITS[match.group(2).lower()] + "s")
+        duration = Duration(int(match.group(1)), _FRENCH_UNITS[match.group(2).lower()] + "s")
+    if duration is not None:
+        if duration.amount * _DAYS_PER[duration.unit] > MAX_DURATION_YEARS * 366:
+            raise DateError(
+                f"{text!r} is too long: a badge expires after at most {MAX_DURATION_YEARS} years"
+            )
+        return duration
+    shown = repr(value) if isinstance(value, str) else f"a {type(value).__name__}"
     raise DateError(
-        f"{value!r} is not a duration: write a number and a unit, e.g. '90 days', "
+        f"{shown} is not a duration: write a number and a unit, e.g. '90 days', "
         "'18 months' or '2 years'"
     )
 

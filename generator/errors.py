@@ -21,7 +21,9 @@ class Problem:
             shown = self.path
             if root is not None:
                 try:
-                    shown = self.path.resolve().relative_to(root.resolve().parent)
+                    # The folder resolved, not the file: a link is named, not its target.
+                    here = self.path.parent.resolve() / self.path.name
+                    shown = here.relative_to(root.resolve().parent)
                 except ValueError:
                     shown = self.path
             where = f"{shown}:{self.line}: " if self.line else f"{shown}: "

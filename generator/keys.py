@@ -18,6 +18,7 @@ import contextlib
 import hashlib
 import json
 import os
+import re
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -114,6 +115,28 @@ def _env_key() -> PrivateKey | None:
     return _read_private(data, "INSIGNE_SIGNING_KEY")
 
 
+_KEY_ID_RE = re.compile(r"^(rsa|ed25519)-[0-9a-f]{8}$")
+
+
+def _public_key(item: object, index: int) -> PublicKey:
+    """One entry of keys.json, checked field by field (ValueError names what is wrong)."""
+    where = f"key {index}"
+    if not isinstance(item, dict):
+        raise ValueError(f"{where} is not an object")
+    kind = item.get("type")
+    if kind not in (RSA, ED25519):
+        raise ValueError(f"{where}: type must be {RSA!r} or {ED25519!r}")
+    field = "publicKeyPem" if kind == RSA else "publicKeyMultibase"
+    values = {name: item.get(name) for name in ("id", "created", field)}
+    for name, value in values.items():
+        if not isinstance(value, str) or not value:
+            raise ValueError(f"{where}: {name} must be text")
+    key_id = values["id"]
+    if not _KEY_ID_RE.match(key_id) or not key_id.startswith(kind.lower() + "-"):
+        raise ValueError(f"{where}: id {key_id!r} is not '{kind.lower()}-' and 8 hex digits")
+    return PublicKey(key_id, kind, values["created"], values[field])
+
+
 class KeyRing:
     """The site's keys: every public key ever used, and whichever private keys are at hand."""
 
@@ -130,10 +153,16 @@ class KeyRing:
         if path.exists():
             try:
                 data = json.loads(path.read_text("utf-8"))
-                for item in data["keys"]:
-                    public = item.get("publicKeyPem") or item["publicKeyMultibase"]
-                    keys.append(PublicKey(item["id"], item["type"], item["created"], public))
-            except (OSError, ValueError, KeyError, TypeError) as exc:
+                entries = data.get("keys") if isinstance(data, dict) else None
+                if not isinstance(entries, list):
+                    raise ValueError('it must be {"keys": [...]}')
+                keys = [_public_key(item, index) for index, item in enumerate(entries, 1)]
+                seen: set[str] = set()
+                for key in keys:
+                    if key.id in seen:
+                        raise ValueError(f"key {key.id} is listed twice")
+                    seen.add(key.id)
+            except (OSError, ValueError, RecursionError) as exc:
                 raise InsigneError(
                     Problem(
                         path,

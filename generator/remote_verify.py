@@ -27,6 +27,15 @@ from generator.dates import read_ob_datetime
 from generator.jws import b64url_decode, verify_rs256
 from generator.ob2 import CONTEXT as OB2_CONTEXT
 from generator.recipients import hash_email, normalise_email
+from generator.selfcheck import (
+    ASSERTION,
+    BADGE_CLASS,
+    CRYPTOGRAPHIC_KEY,
+    ISSUER,
+    REVOCATION_LIST,
+    Kind,
+    kind_problem,
+)
 
 JSON_TYPES = ("application/json", "application/ld+json")
 JWS_RE = re.compile(r"^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$")
@@ -93,11 +102,9 @@ def _verify(
     else:
         url, baked = _from_baked_file(result, Path(target))
     assertion, raw = _fetch_json(result, url, "assertion", timeout)
+    _require(result, "assertion", assertion, ASSERTION)
     if assertion.get("@context") != OB2_CONTEXT:
         result.failed(f"assertion @context is {assertion.get('@context')!r}, not {OB2_CONTEXT}")
-    if assertion.get("type") != "Assertion":
-        result.failed(f"the document is a {assertion.get('type')!r}, not an Assertion")
-        raise _Stop
     if assertion.get("id") == url:
         result.passed("assertion id is the URL it was fetched from")
     else:
@@ -113,27 +120,46 @@ def _verify(
         reason = assertion.get("revocationReason") or "no reason given"
         result.failed(f"the issuer revoked this badge: {reason}")
         raise _Stop
+    missing = [
+        name
+        for name in ("recipient", "badge", "verification", "issuedOn")
+        if assertion.get(name) in (None, "", {})
+    ]
+    if missing:
+        result.failed(f"the assertion has no {', '.join(missing)}")
+        raise _Stop
     verification = assertion.get("verification")
-    if isinstance(verification, dict) and verification.get("type") == "SignedBadge":
+    if not isinstance(verification, dict) or verification.get("type") not in (
+        "hosted",
+        "HostedBadge",
+        "SignedBadge",
+        "signed",
+    ):
+        result.failed(f"verification {verification!r} is neither hosted nor SignedBadge")
+    elif verification.get("type") in ("SignedBadge", "signed"):
         if signed and baked is not None:
             _signature(result, baked, assertion, verification, timeout)
         else:
             result.note("signed assertion: give its baked image to check the signature")
     badge, _ = _fetch_json(result, assertion.get("badge"), "badge class", timeout)
-    if badge.get("type") != "BadgeClass":
-        result.failed(f"badge is a {badge.get('type')!r}, not a BadgeClass")
-    else:
-        result.note(f"badge: {badge.get('name')}")
+    _require(result, "badge class", badge, BADGE_CLASS)
+    result.note(f"badge: {badge.get('name')}")
     issuer, _ = _fetch_json(result, badge.get("issuer"), "issuer", timeout)
-    if issuer.get("type") not in ("Issuer", "Profile"):
-        result.failed(f"issuer is a {issuer.get('type')!r}, not an Issuer profile")
-    else:
-        result.note(f"issuer: {issuer.get('name')} ({issuer.get('url')})")
+    _require(result, "issuer", issuer, ISSUER)
+    result.note(f"issuer: {issuer.get('name')} ({issuer.get('url')})")
     if urlsplit(str(issuer.get("id"))).netloc != urlsplit(url).netloc:
         result.failed("the assertion is not hosted on the issuer's host")
     _revocation_list(result, issuer, url, timeout)
     _recipient(result, assertion, email)
     _dates(result, assertion, now)
+
+
+def _require(result: RemoteResult, what: str, document: dict[str, Any], kind: Kind) -> None:
+    """Stop at a document that is not the kind expected: later checks read its fields."""
+    problem = kind_problem(document, kind)
+    if problem is not None:
+        result.failed(f"{what}: {problem}")
+        raise _Stop
 
 
 def _from_baked_file(result: RemoteResult, path: Path) -> tuple[str, str | None]:
@@ -173,6 +199,7 @@ def _signature(
     timeout: float,
 ) -> None:
     key_doc, _ = _fetch_json(result, verification.get("creator"), "signing key", timeout)
+    _require(result, "signing key", key_doc, CRYPTOGRAPHIC_KEY)
     try:
         public = serialization.load_pem_public_key(
             str(key_doc.get("publicKeyPem", "")).encode("ascii")
@@ -238,8 +265,12 @@ def _revocation_list(
         result.note("the issuer publishes no revocation list")
         return
     document, _ = _fetch_json(result, list_url, "revocation list", timeout)
-    entries = document.get("revokedAssertions", [])
-    for entry in entries if isinstance(entries, list) else [entries]:
+    _require(result, "revocation list", document, REVOCATION_LIST)
+    entries = document["revokedAssertions"]
+    if not isinstance(entries, list):
+        result.failed("revocation list: revokedAssertions is not a list")
+        return
+    for entry in entries:
         entry_id = entry.get("id") if isinstance(entry, dict) else entry
         if entry_id == assertion_url:
             result.revoked = True

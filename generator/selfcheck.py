@@ -39,6 +39,113 @@ BAKED_SUFFIXES = (".png", ".svg")
 _PRIVATE_KEY_NAMES = frozenset(PRIVATE_MEMBERS | {"d"})
 
 
+@dataclass(frozen=True)
+class Kind:
+    """What a published JSON document must be: checked before anything else looks into it."""
+
+    name: str
+    types: tuple[str, ...]  # its "type" is one of these (or, as a list, holds one)
+    required: tuple[str, ...]  # present, and neither null nor "" nor {}
+
+
+_OB2 = ("@context", "id", "type")
+_VC = ("@context", "id", "type", "issuer", "validFrom", "credentialSubject", "proof")
+ISSUER = Kind("an Open Badges 2.0 Issuer", ("Issuer", "Profile"), (*_OB2, "name", "url"))
+REVOCATION_LIST = Kind(
+    "an Open Badges 2.0 RevocationList", ("RevocationList",), (*_OB2, "revokedAssertions")
+)
+ASSERTION = Kind("an Open Badges 2.0 Assertion", ("Assertion",), _OB2)
+BADGE_CLASS = Kind(
+    "an Open Badges 2.0 BadgeClass",
+    ("BadgeClass",),
+    (*_OB2, "name", "description", "image", "criteria", "issuer"),
+)
+CRYPTOGRAPHIC_KEY = Kind(
+    "an Open Badges 2.0 CryptographicKey", ("CryptographicKey",), (*_OB2, "owner")
+)
+_KIND_BY_PATH = {urls.ISSUER_JSON: ISSUER, urls.REVOCATIONS_JSON: REVOCATION_LIST}
+# By folder, for the JSON files directly in it.
+_KIND_BY_FOLDER = {
+    "assertions": ASSERTION,
+    "badges": BADGE_CLASS,
+    "keys": CRYPTOGRAPHIC_KEY,
+    "credentials": Kind(
+        "an Open Badges 3.0 OpenBadgeCredential", ("OpenBadgeCredential",), (*_VC, "name")
+    ),
+    "achievements": Kind(
+        "an Open Badges 3.0 Achievement",
+        ("Achievement",),
+        ("@context", "id", "type", "name", "description", "criteria"),
+    ),
+    "status": Kind("a BitstringStatusListCredential", ("BitstringStatusListCredential",), _VC),
+}
+_DID_DOCUMENTS = ("did.json", ".well-known/did.json")
+
+
+def _kind_of(rel: str) -> Kind | None:
+    kind = _KIND_BY_PATH.get(rel)
+    if kind is None and rel.endswith(".json") and rel.count("/") == 1:
+        kind = _KIND_BY_FOLDER.get(rel.split("/", 1)[0])
+    return kind
+
+
+def _found(doc: Any) -> str:
+    """What a document is, for a message: its type, else its JSON kind."""
+    if isinstance(doc, dict):
+        kind = doc.get("type")
+        return f"a {kind!r}" if kind is not None else "an object without a type"
+    names = {list: "a list", str: "a string", bool: "a boolean", type(None): "null"}
+    return names.get(type(doc), "a number")
+
+
+def kind_problem(doc: Any, kind: Kind) -> str | None:
+    """Why `doc` is not a `kind` document (None: it is one)."""
+    if not isinstance(doc, dict):
+        return f"is {_found(doc)}, not {kind.name}"
+    types = doc.get("type")
+    types = types if isinstance(types, list) else [types]
+    if not any(isinstance(t, str) and t in kind.types for t in types):
+        return f"is {_found(doc)}, not {kind.name}"
+    missing = [name for name in kind.required if doc.get(name) in (None, "", {})]
+    if missing:
+        return f"{kind.name} without {', '.join(missing)}"
+    return None
+
+
+def shape_problem(rel: str, doc: Any) -> str | None:
+    """Why `doc`, published at `rel`, is not the document that belongs there (None: it is).
+
+    Every later check looks at fields of the right kind of document; a `{}`, `null` or a
+    BadgeClass where an assertion belongs must fail here, not pass for lack of anything to check.
+    """
+    if rel in _DID_DOCUMENTS:
+        return _did_problem(doc)
+    kind = _kind_of(rel)
+    return None if kind is None else kind_problem(doc, kind)
+
+
+def _did_problem(doc: Any) -> str | None:
+    if not isinstance(doc, dict):
+        return f"is {_found(doc)}, not a DID document"
+    if not isinstance(doc.get("id"), str) or not doc["id"].startswith("did:web:"):
+        return f"DID document id {doc.get('id')!r} is not a did:web identifier"
+    methods = doc.get("verificationMethod")
+    if not isinstance(methods, list) or not methods:
+        return "DID document without a verificationMethod list"
+    for method in methods:
+        if not isinstance(method, dict) or not all(
+            isinstance(method.get(k), str) for k in ("id", "type", "controller")
+        ):
+            return f"DID verificationMethod {method!r} needs id, type and controller"
+        if not isinstance(method.get("publicKeyMultibase"), str) and not isinstance(
+            method.get("publicKeyJwk"), dict
+        ):
+            return f"DID verificationMethod {method.get('id')!r} has no public key"
+    if not isinstance(doc.get("assertionMethod"), list):
+        return "DID document without an assertionMethod list"
+    return None
+
+
 @dataclass
 class Report:
     problems: list[str] = field(default_factory=list)
@@ -207,7 +314,7 @@ class _Checker:
         for group in _by_stem(scope):
             self._read_group(group)
             self._scan_all(group)
-            group_docs = [rel for rel in group if rel in self.docs]
+            group_docs = [rel for rel in group if rel in self.docs and self._right_kind(rel)]
             for rel in group_docs:
                 self._check_document(rel, self.docs[rel])
             self._assertions(revoked_listed, group_docs, seen)
@@ -215,6 +322,15 @@ class _Checker:
             self._forget(group)
         self._revocations_seen(revoked_listed, seen)
         self.report.shapes = self.shapes_checked
+
+    def _right_kind(self, rel: str) -> bool:
+        """Report a document that is not what its path says; only those that are go on."""
+        if rel == urls.ISSUER_JSON:
+            return True  # checked first of all (see `_issuer`)
+        problem = shape_problem(rel, self.docs[rel])
+        if problem is not None:
+            self.report.add(rel, problem)
+        return problem is None
 
     def _read_group(self, group: list[str]) -> None:
         for rel in group:
@@ -326,6 +442,10 @@ class _Checker:
                 self.report.add(rel, "missing (every other document points to it)")
             elif rel in self.docs:
                 self.report.add(rel, "is not a JSON object")
+            return False
+        problem = shape_problem(rel, issuer)
+        if problem is not None:
+            self.report.add(rel, problem)
             return False
         issuer_id = issuer.get("id")
         if not isinstance(issuer_id, str) or not issuer_id.endswith("/" + rel):

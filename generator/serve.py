@@ -16,7 +16,12 @@ import html
 import http.server
 import json
 import mimetypes
+import queue
+import re
+import selectors
 import socket
+import socketserver
+import sys
 import threading
 import time
 import traceback
@@ -39,6 +44,31 @@ LIVE_PREFIX = "/__insigne__/"
 # Editors save in bursts (write temp, rename, chmod): wait for quiet before rebuilding.
 DEBOUNCE_SECONDS = 0.3
 _KEEPALIVE_SECONDS = 15.0
+
+# Connections are served by a fixed pool of threads, each connection for one request: a socket
+# goes to a worker only once its request has started to arrive, and one idle for IDLE_SECONDS
+# is closed. Event streams (one per open page) hold a worker each, up to MAX_EVENT_STREAMS,
+# so that at least WORKERS - MAX_EVENT_STREAMS are always left for files.
+WORKERS = 24
+MAX_EVENT_STREAMS = 12
+MAX_WAITING = 1024  # connections accepted and waiting for their request; past it, refused
+IDLE_SECONDS = 10.0
+# Longer request paths are refused (400): no file of a built site has one, and the file
+# system would refuse a path segment past 255 bytes anyway.
+MAX_PATH_CHARS = 2048
+
+# Email addresses, written plainly or in the encodings a message may quote them in: "@" as
+# is, percent-encoded, as an HTML entity, full-width or escaped.
+_AT = r"(?:@|%40|&#0*64;|&#[xX]0*40;|&commat;|\uff20|\\x40|\\u0040)"
+_EMAIL_RE = re.compile(r"[\w.!#$%&'*+/=?^`{|}~-]+" + _AT + r"[\w-]+(?:\.[\w-]+)+")
+REDACTED_EMAIL = "[email address]"
+
+
+def redact(text: str) -> str:
+    """`text` without email addresses: what the browser is shown of an error (never an email;
+    the terminal shows the full message)."""
+    return _EMAIL_RE.sub(REDACTED_EMAIL, text)
+
 
 # The same headers as netlify.toml declares, so the preview behaves like the deployed site.
 _CORS_SUFFIXES = (".json", ".svg", ".png")
@@ -80,7 +110,8 @@ class ServeState:
     changed: threading.Condition = field(default_factory=threading.Condition)
 
     def snapshot(self) -> dict[str, Any]:
-        return {"build": self.build_count, "error": self.error}
+        """What browsers are told (status, events, overlay): errors without email addresses."""
+        return {"build": self.build_count, "error": redact(self.error) if self.error else None}
 
 
 # The injected script: plain JS, no dependency. `__BUILD__` is the build the page came from.
@@ -148,6 +179,9 @@ _NO_BUILD_PAGE = """<!doctype html>
 class _Handler(http.server.BaseHTTPRequestHandler):
     server: PreviewServer
     protocol_version = "HTTP/1.1"
+    timeout = IDLE_SECONDS  # a client that stops sending (or reading) frees its worker
+    # One request per connection: a kept-alive connection would hold a worker while idle.
+    close_connection = True
 
     def do_GET(self) -> None:
         self._handle(with_body=True)
@@ -157,6 +191,10 @@ class _Handler(http.server.BaseHTTPRequestHandler):
 
     def _handle(self, with_body: bool) -> None:
         path = unquote(urlsplit(self.path).path)
+        if "\0" in path or len(path) > MAX_PATH_CHARS:
+            what = "a NUL byte" if "\0" in path else f"{len(path)} characters"
+            self.send_error(400, f"bad request path ({what})")
+            return
         if path.startswith(LIVE_PREFIX):
             self._live(path[len(LIVE_PREFIX) :], with_body)
             return
@@ -189,6 +227,12 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         return True
 
     def _resolve(self, path: str) -> Path | None:
+        try:
+            return self._find(path)
+        except (OSError, ValueError):  # a name too long for the file system, ...: not found
+            return None
+
+    def _find(self, path: str) -> Path | None:
         root = self.server.state.output_dir.resolve()
         relative = path.lstrip("/")
         candidate = (root / relative).resolve()
@@ -229,11 +273,22 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         self.send_header("Content-Type", kind)
         self.send_header("Content-Length", str(len(body)))
         self.send_header("Cache-Control", "no-store")
+        self.send_header("Connection", "close")
+        self.close_connection = True
         for name, value in (extra or {}).items():
             self.send_header(name, value)
         self.end_headers()
         if with_body:
             self.wfile.write(body)
+
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        # The default page quotes the request line, which may hold anything: never an email.
+        self.close_connection = True
+        super().send_error(
+            code,
+            redact(message) if message else message,
+            redact(explain) if explain else explain,
+        )
 
     def _live(self, name: str, with_body: bool) -> None:
         state = self.server.state
@@ -242,7 +297,14 @@ class _Handler(http.server.BaseHTTPRequestHandler):
                 data = json.dumps(state.snapshot()).encode("utf-8")
             self._send(200, data, "application/json; charset=utf-8", with_body)
         elif name == "events" and with_body:
-            self._events(state)
+            if not self.server.event_streams.acquire(blocking=False):
+                # Every slot is taken (many open pages): the page's EventSource retries.
+                self._send(503, b"too many live pages\n", "text/plain; charset=utf-8", True)
+                return
+            try:
+                self._events(state)
+            finally:
+                self.server.event_streams.release()
         else:
             self._send(404, b"not found\n", "text/plain; charset=utf-8", with_body)
 
@@ -276,22 +338,131 @@ class _Handler(http.server.BaseHTTPRequestHandler):
 
     def log_message(self, format: str, *args: Any) -> None:
         if self.server.log_requests:
-            super().log_message(format, *args)
+            self.server.log(redact(f"{self.address_string()}: {format % args}"))
+
+    def log_error(self, format: str, *args: Any) -> None:
+        # A bad or timed-out request: one short line, whatever --verbose says.
+        self.server.log(_short(f"{self.address_string()}: {format % args}"))
 
 
-class PreviewServer(http.server.ThreadingHTTPServer):
-    daemon_threads = True
+def _short(line: str, limit: int = 200) -> str:
+    line = redact(line.replace("\n", " "))
+    return line if len(line) <= limit else line[: limit - 3] + "..."
 
-    def __init__(self, bind: str, port: int, state: ServeState, log_requests: bool) -> None:
+
+class PreviewServer(socketserver.TCPServer):
+    """The preview's HTTP server: a fixed pool of workers, idle connections closed.
+
+    The accepting thread (`serve_forever`) also waits for each connection's first bytes, in
+    one selector: idle sockets, however many, cost no thread. A connection whose request has
+    begun goes to a worker, which serves that one request (see `_Handler`).
+    """
+
+    allow_reuse_address = True
+    request_queue_size = 128
+
+    def __init__(
+        self,
+        bind: str,
+        port: int,
+        state: ServeState,
+        log_requests: bool,
+        log: Callable[[str], None] | None = None,
+    ) -> None:
         if ":" in bind:
             self.address_family = socket.AF_INET6
         self.state = state
         self.log_requests = log_requests
+        self.log = log or _print_error
+        self.event_streams = threading.BoundedSemaphore(MAX_EVENT_STREAMS)
+        self._ready: queue.Queue[tuple[socket.socket, Any] | None] = queue.Queue()
+        self._stop = threading.Event()
+        self._stopped = threading.Event()
+        self._stopped.set()
         super().__init__((bind, port), _Handler)
+        self._workers = [
+            threading.Thread(target=self._work, name=f"insigne-http-{i}", daemon=True)
+            for i in range(WORKERS)
+        ]
+        for worker in self._workers:
+            worker.start()
 
     @property
     def port(self) -> int:
         return int(self.server_address[1])
+
+    def serve_forever(self, poll_interval: float = 0.5) -> None:
+        self._stopped.clear()
+        waiting: dict[socket.socket, float] = {}  # connection -> when it is given up
+        try:
+            with selectors.DefaultSelector() as selector:
+                selector.register(self.socket, selectors.EVENT_READ, None)
+                while not self._stop.is_set():
+                    for key, _events in selector.select(timeout=poll_interval):
+                        if key.data is None:
+                            self._accept(selector, waiting)
+                        else:
+                            connection = key.fileobj
+                            selector.unregister(connection)
+                            del waiting[connection]  # type: ignore[arg-type]
+                            self._ready.put((connection, key.data))  # type: ignore[arg-type]
+                    now = time.monotonic()
+                    for connection in [c for c, until in waiting.items() if until < now]:
+                        selector.unregister(connection)
+                        del waiting[connection]
+                        self.shutdown_request(connection)  # idle: closed without a word
+                for connection in waiting:
+                    self.shutdown_request(connection)
+        finally:
+            self._stopped.set()
+
+    def _accept(
+        self, selector: selectors.BaseSelector, waiting: dict[socket.socket, float]
+    ) -> None:
+        try:
+            connection, address = self.socket.accept()
+        except OSError:
+            return  # the client gave up before it was accepted
+        if len(waiting) >= MAX_WAITING:
+            self.shutdown_request(connection)
+            return
+        waiting[connection] = time.monotonic() + IDLE_SECONDS
+        selector.register(connection, selectors.EVENT_READ, address)
+
+    def _work(self) -> None:
+        while True:
+            item = self._ready.get()
+            if item is None:
+                return
+            connection, address = item
+            try:
+                self.finish_request(connection, address)
+            except Exception as exc:  # noqa: BLE001 - one line per failed request, no traceback
+                self.handle_failure(address, exc)
+            finally:
+                self.shutdown_request(connection)
+
+    def handle_failure(self, address: Any, exc: BaseException) -> None:
+        host = address[0] if isinstance(address, tuple) and address else address
+        if isinstance(exc, (ConnectionError, TimeoutError)):
+            self.log(_short(f"{host}: the client closed the connection ({type(exc).__name__})"))
+        else:
+            self.log(_short(f"{host}: request failed: {type(exc).__name__}: {exc}"))
+
+    def shutdown(self) -> None:
+        self._stop.set()
+        self._stopped.wait()
+
+    def server_close(self) -> None:
+        super().server_close()
+        for _worker in self._workers:
+            self._ready.put(None)
+        for worker in self._workers:
+            worker.join(timeout=5)
+
+
+def _print_error(line: str) -> None:
+    print(line, file=sys.stderr, flush=True)
 
 
 class Rebuilder:
@@ -335,7 +506,11 @@ class Rebuilder:
                 self.report(f"rebuilt: {result.summary()}")
             else:
                 assert error is not None
-                self.report_error(f"build failed (still serving the last good build):\n{error}")
+                self.report_error(
+                    f"build failed (still serving the last good build):\n{error}\n"
+                    "(this full message is shown here only: the page and /__insigne__/status "
+                    "show it with email addresses hidden)"
+                )
             return result
 
 
@@ -394,7 +569,9 @@ class Preview:
         # Refused before the server starts: nothing runs for an output that is the project.
         check_output_dir(options.output_dir or self.output_dir, self.content_dir)
         self.state = ServeState(self.output_dir)
-        self.server = PreviewServer(options.bind, options.port, self.state, options.log_requests)
+        self.server = PreviewServer(
+            options.bind, options.port, self.state, options.log_requests, report_error
+        )
         self.url = local_base_url(options.bind, self.server.port)
         build_options = BuildOptions(
             content_dir=self.content_dir,

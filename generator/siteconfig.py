@@ -5,13 +5,14 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from generator.contentfile import ContentFileError, read_content, read_content_text
 from generator.dates import DateError, load_timezone
 from generator.errors import InsigneError, Problem, Problems
 from generator.fields import Reader, is_http_url, resolve_inside
 from generator.images import sniff
 from generator.model import Issuer, Site
 from generator.recipients import is_valid_email, normalise_email
-from generator.yamlsrc import YamlError, parse_yaml, read_text
+from generator.yamlsrc import YamlError, parse_yaml
 
 SITE_FIELDS = {
     "base_url",
@@ -57,7 +58,13 @@ def load_site(
             )
         )
     try:
-        data = parse_yaml(read_text(path))
+        data = parse_yaml(read_content_text(path, "yaml", content_dir))
+    except ContentFileError as exc:
+        problems.add(exc.path, exc.message, hint=exc.hint)
+        return None, problems
+    except OSError as exc:
+        problems.add(path, f"cannot be read: {exc.strerror}")
+        return None, problems
     except YamlError as exc:
         problems.add(
             path, exc.message, exc.line, "fix the YAML syntax (indentation, quotes, colons)"
@@ -92,6 +99,12 @@ def load_site(
     for lang in languages:
         if not LANGUAGE_RE.match(lang):
             r.error("languages", f"{lang!r} in languages is not a BCP 47 language tag")
+    doubled = sorted({lang for lang in languages if languages.count(lang) > 1})
+    if doubled:
+        r.error(
+            "languages", f"languages lists {', '.join(doubled)} more than once", "list each once"
+        )
+        languages = list(dict.fromkeys(languages))
     if language not in languages:
         languages = [language, *languages]
     else:  # the default language comes first: it is published at the root
@@ -178,7 +191,12 @@ def check_image_file(
             "give a path relative to content/, e.g. images/badge.png",
         )
         return None, None
-    if not resolved.is_file():
+    try:
+        found = resolved.exists()
+    except OSError as exc:  # a name too long for the file system, a loop of links, ...
+        reader.error(key, f"image file {relative!r} cannot be read: {exc.strerror}")
+        return None, None
+    if not found:
         reader.error(
             key,
             f"image file {relative!r} not found (looked for {resolved})",
@@ -186,7 +204,10 @@ def check_image_file(
         )
         return None, None
     try:
-        data = resolved.read_bytes()
+        data = read_content(resolved, "image", content_dir)
+    except ContentFileError as exc:
+        reader.error(key, f"image file {relative!r} {exc.message}", exc.hint)
+        return None, None
     except OSError as exc:
         reader.error(key, f"image file {relative!r} cannot be read: {exc.strerror}")
         return None, None
@@ -205,8 +226,14 @@ def check_image_file(
             PngTemplate(data) if kind == "png" else SvgTemplate(data)
         except BakingError as exc:
             trouble = [f"cannot carry baked badge data: {exc}"]
+    hint = (
+        "a badge SVG may hold only static drawing (see docs/content-safety.md, 'SVG: an "
+        "allow-list'); or export the image as PNG"
+        if kind == "svg"
+        else None
+    )
     for message in trouble:
-        reader.error(key, f"image {relative!r}: {message}")
+        reader.error(key, f"image {relative!r}: {message}", hint)
     if trouble:
         return None, None
     return resolved, kind

@@ -10,9 +10,13 @@ the shipped one it replaces names it `default/<name>` (e.g. `{% extends "default
 from __future__ import annotations
 
 import contextlib
+import hashlib
+import hmac
 import importlib.util
 import json
 import os
+import secrets
+import stat
 import time
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -77,27 +81,97 @@ def _builtin_themes() -> Path:
 BUILTIN_THEMES = _builtin_themes()
 
 
-class _CompiledTemplates(jinja2.FileSystemBytecodeCache):
-    """Jinja2's file cache of compiled templates, with our salt in every key.
+class _CompiledTemplates(jinja2.BytecodeCache):
+    """Jinja2's compiled templates kept in files between builds, signed.
 
-    A file used is touched, so that files no build has used for a while (an older Insigne,
-    strings since edited) can be told apart and removed (see `Theme.keep_compiled`).
+    Jinja2 loads a compiled template with pickle and marshal and runs it: a file planted in the
+    folder (which sits beside the output, where a CI cache or a commit can put one) would run
+    its own code in the build. Each file therefore starts with an HMAC-SHA256 of the rest,
+    made with a key that lives outside the project (see `_signing_key`); a file that does not
+    verify is never handed to Jinja2, only compiled again and replaced.
+
+    The cache key carries our salt. A file used is touched, so that files no build has used for
+    a while (an older Insigne, strings since edited) can be told apart and removed (see
+    `Theme.keep_compiled`).
     """
 
     PATTERN = "%s.jinja"
 
-    def __init__(self, directory: Path, salt: str) -> None:
-        super().__init__(str(directory), self.PATTERN)
+    def __init__(self, directory: Path, salt: str, key: bytes) -> None:
+        self._directory = directory
         self._salt = salt
+        self._key = key
 
     def get_cache_key(self, name: str, filename: str | None = None) -> str:
         return digest_text(self._salt, name, filename or "")
 
+    def _path(self, bucket: jinja2.bccache.Bucket) -> Path:
+        return self._directory / (self.PATTERN % bucket.key)
+
+    def _mac(self, body: bytes) -> bytes:
+        return hmac.new(self._key, body, hashlib.sha256).digest()
+
     def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
-        super().load_bytecode(bucket)
+        path = self._path(bucket)
+        try:
+            data = _read_small(path)
+        except OSError:
+            return
+        if data is None or not hmac.compare_digest(data[:_MAC_BYTES], self._mac(data[_MAC_BYTES:])):
+            return  # not ours (or damaged): compiled again, and replaced
+        bucket.bytecode_from_string(data[_MAC_BYTES:])
         if bucket.code is not None:
             with contextlib.suppress(OSError):
-                os.utime(self._get_cache_filename(bucket))
+                os.utime(path)
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        body = bucket.bytecode_to_string()
+        path = self._path(bucket)
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        try:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(tmp)
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+            with open(fd, "wb") as handle:
+                handle.write(self._mac(body) + body)
+            os.replace(tmp, path)
+        except OSError:  # a cache: a file not kept is compiled again next time
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+
+
+_MAC_BYTES = 32
+_MAX_COMPILED_BYTES = 16 * 1024 * 1024
+
+
+def _read_small(path: Path) -> bytes | None:
+    """A regular file's bytes (None for anything else, or too large: a planted FIFO must not
+    block the build)."""
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+    info = os.fstat(fd)
+    if not stat.S_ISREG(info.st_mode) or info.st_size > _MAX_COMPILED_BYTES:
+        os.close(fd)
+        return None
+    with open(fd, "rb") as handle:
+        return handle.read(_MAX_COMPILED_BYTES + 1)
+
+
+def _signing_key() -> bytes | None:
+    """This user's key for signing compiled templates: 32 random bytes, made once, kept in
+    `$XDG_CACHE_HOME/insigne/template-key` (default ~/.cache), outside every project, so that
+    no file planted in a project can be signed with it. None (no cache) if it cannot be had."""
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    path = Path(base) / "insigne" / "template-key"
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        with contextlib.suppress(FileExistsError):
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+            with open(fd, "wb") as handle:
+                handle.write(secrets.token_bytes(_MAC_BYTES))
+        key = _read_small(path)
+    except OSError:
+        return None
+    return key if key is not None and len(key) == _MAC_BYTES else None
 
 
 # Compiled templates no build has used for this long are removed.
@@ -185,6 +259,9 @@ class Theme:
     def _bytecode_cache(self, strings: Strings | None) -> jinja2.BytecodeCache | None:
         if self._compiled_dir is None:
             return None
+        key = _signing_key()
+        if key is None:
+            return None  # no key, no cache: compiled each time
         salt = [code_digest(), jinja2.__version__]
         if strings is not None:
             language = getattr(strings, "language", None)
@@ -192,7 +269,7 @@ class Theme:
             if not isinstance(language, str) or not isinstance(catalogue, dict):
                 return None  # strings we cannot fingerprint: compile every time
             salt += [language, json.dumps(catalogue, sort_keys=True, default=repr)]
-        return _CompiledTemplates(self._compiled_dir, digest_text(*salt))
+        return _CompiledTemplates(self._compiled_dir, digest_text(*salt), key)
 
     def template(self, name: str, strings: Strings | None = None) -> jinja2.Template:
         """A compiled template; with `strings`, compiled for that language (see above)."""

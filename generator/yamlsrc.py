@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from pathlib import Path
 from typing import Any
 
 import yaml
@@ -92,7 +91,17 @@ def _construct_timestamp(loader: Any, node: yaml.ScalarNode) -> Any:
         return loader.construct_scalar(node)
 
 
+def _construct_int(loader: Any, node: yaml.ScalarNode) -> Any:
+    # Python refuses to convert integers of more than 4,300 digits (a ValueError from deep in
+    # PyYAML): keep the text, which every field reading a number or a word then reports.
+    try:
+        return yaml.constructor.SafeConstructor.construct_yaml_int(loader, node)
+    except ValueError:
+        return loader.construct_scalar(node)
+
+
 _Loader.add_constructor("tag:yaml.org,2002:timestamp", _construct_timestamp)
+_Loader.add_constructor("tag:yaml.org,2002:int", _construct_int)
 _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
 _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _construct_sequence)
 
@@ -140,12 +149,64 @@ def _construct(loader: Any, node: yaml.Node, seen: set[int]) -> Any:
     return loader.construct_object(node, deep=True)
 
 
+# Aliases (`*name`) may make a document at most this many times the size of its text, or this
+# size, whichever is larger: a billion laughs (anchors of ten aliases of the anchor before)
+# composes in microseconds and is refused before anything is built from it.
+_EXPANSION_FACTOR = 10
+_EXPANSION_FLOOR = 100_000
+
+
+def _check_expansion(root: yaml.Node, text_size: int) -> None:
+    """Refuse a document whose aliases expand beyond the budget, or that contains itself.
+
+    The size of a node as its aliases expand it (a scalar: its length) is computed once per
+    node, depth first without recursion, so the cost is that of the text, not of the expansion.
+    """
+    budget = max(_EXPANSION_FACTOR * text_size, _EXPANSION_FLOOR)
+    sizes: dict[int, int] = {}
+    started: set[int] = set()
+    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+    while stack:
+        node, children_done = stack.pop()
+        key = id(node)
+        if isinstance(node, yaml.ScalarNode):
+            sizes[key] = 1 + len(node.value)
+            continue
+        children = [n for pair in node.value for n in pair] if node.id == "mapping" else node.value
+        if children_done:
+            total = 1 + sum(sizes[id(child)] for child in children)
+            if total > budget:
+                raise yaml.constructor.ConstructorError(
+                    None,
+                    None,
+                    f"aliases (*name) expand this document beyond {budget:,} characters, more than "
+                    f"{_EXPANSION_FACTOR} times its own size: write the values out instead",
+                    node.start_mark,
+                )
+            sizes[key] = total
+            continue
+        if key in sizes:
+            continue
+        if key in started:
+            raise yaml.constructor.ConstructorError(
+                None,
+                None,
+                "an alias (*name) refers to a mapping or list that contains it",
+                node.start_mark,
+            )
+        started.add(key)
+        stack.append((node, True))
+        stack.extend((child, False) for child in children if id(child) not in sizes)
+
+
 def _load(text: str) -> Any:
     loader = _Loader(text)
     try:
         node = loader.get_single_node()
         if node is None:
             return None
+        if "&" in text and "*" in text:  # no anchor or no alias: nothing expands
+            _check_expansion(node, len(text))
         try:
             return _construct(loader, node, set())
         except _NeedsFullConstructor:
@@ -174,14 +235,6 @@ def parse_yaml(text: str, line_offset: int = 0) -> Any:
         raise YamlError(f"invalid YAML: {problem}", line) from None
     except yaml.YAMLError as exc:
         raise YamlError(f"invalid YAML: {exc}", None) from None
-
-
-def read_text(path: Path) -> str:
-    """Read a UTF-8 text file (a BOM is tolerated: editors on Windows add one)."""
-    data = path.read_bytes()
-    if data.startswith(b"\xef\xbb\xbf"):
-        data = data[3:]
-    return data.decode("utf-8")
 
 
 def split_front_matter(text: str) -> tuple[str, str, int] | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -157,3 +158,35 @@ def test_an_edit_that_breaks_the_content_is_undone(content: Path) -> None:
     with pytest.raises(InsigneError, match="undone"):
         apply(AwardFileEdit(new, None, b"badge: nope\n"), content)
     assert not new.exists()
+
+
+def test_csv_with_an_unclosed_quote_names_the_row(
+    content: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    csv_path = tmp_path / "m.csv"
+    csv_path.write_text('email,name\na@example.org,"Bob\nc@example.org,Carl\nd@x.org,D"\n')
+    before = {p: p.read_bytes() for p in (content / "awards").iterdir()}
+    assert award(content, "echofablab", "--csv", str(csv_path)) == 1
+    err = capsys.readouterr().err
+    assert "m.csv:2: its name runs over lines 2-4" in err
+    assert {p: p.read_bytes() for p in (content / "awards").iterdir()} == before
+
+
+@pytest.mark.parametrize("kind", ["device", "fifo", "folder", "huge field"])
+def test_csv_that_is_not_a_readable_file_is_a_clear_error(
+    content: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], kind: str
+) -> None:
+    path = tmp_path / "m.csv"
+    if kind == "device":
+        path = Path("/dev/zero")
+    elif kind == "fifo":
+        os.mkfifo(path)  # no writer: reading it would wait for ever
+    elif kind == "folder":
+        path.mkdir()
+    else:
+        path.write_bytes(b"email,name\na@example.org," + b"x" * (200 * 1024) + b"\n")
+    assert award(content, "echofablab", "--csv", str(path)) == 1
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    expected = "a field is longer than 128 KiB" if kind == "huge field" else "not a regular file"
+    assert expected in err and path.name in err

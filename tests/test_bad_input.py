@@ -35,6 +35,14 @@ def _write(rel: str, text: str | bytes) -> Callable[[Project], None]:
     return apply
 
 
+def _baked(project: Project) -> bytes:
+    """The example's PNG badge as a published baked award carries it."""
+    from generator.baking import bake_png
+
+    image = (project.content / "images" / "echofablab.png").read_bytes()
+    return bake_png(image, "openbadges", '{"id": "https://elsewhere.example/a.json"}')
+
+
 def _line_of(project: Project, rel: str, needle: str) -> int:
     lines = (project.content / rel).read_text("utf-8").splitlines()
     return next(i for i, line in enumerate(lines, start=1) if needle in line)
@@ -144,6 +152,24 @@ CASES: list[tuple[str, Callable[[Project], None], str, str, str | None]] = [
         "badges/gestion-de-projet.md",
         "script",
         None,
+    ),
+    (
+        "baked png as a badge image",
+        lambda project: _write("images/echofablab.png", _baked(project))(project),
+        BADGE,
+        "already carries baked badge data (iTXt 'openbadges' chunk)",
+        "image: images/echofablab.png",
+    ),
+    (
+        "baked svg as a badge image",
+        _write(
+            "images/gestion-de-projet.svg",
+            '<svg xmlns="http://www.w3.org/2000/svg" xmlns:openbadges="http://openbadges.org">'
+            '<openbadges:assertion verify="https://x.example/a.json"/><rect/></svg>',
+        ),
+        "badges/gestion-de-projet.md",
+        "already carries baked badge data (<openbadges:assertion>)",
+        "image: images/gestion-de-projet.svg",
     ),
     (
         "duplicate award",

@@ -123,3 +123,52 @@ def test_dates(text: str, expected: date) -> None:
 def test_bad_dates(text: str) -> None:
     with pytest.raises(BadDate):
         parse_date(text)
+
+
+# -- malformed files are reported, never read silently wrong (issue 15, item 12) ---------------
+
+
+def test_unclosed_quote_swallowing_the_next_row_is_rejected_with_its_lines() -> None:
+    table = read_csv(b'email,name\na@example.org,"Bob\nc@example.org,Carl\nd@example.org,Dan"\n')
+    # The open quote runs on until the next one: one row over three lines.
+    assert [row.line for row in table.rows] == [2]
+    accepted, rejected = check_rows(table.rows, date(2020, 1, 1), set())
+    assert accepted == []
+    [(row, reason)] = rejected
+    assert row.line == 2
+    assert "its name runs over lines 2-4" in reason and "Close the quote" in reason
+
+
+@pytest.mark.parametrize("column", ["email", "date", "evidence"])
+def test_line_break_in_a_one_line_column_is_rejected(column: str) -> None:
+    values = {"email": "a@example.org", "date": "2017-01-01", "evidence": "https://ex.org/"}
+    values[column] = '"' + values[column][:3] + "\n" + values[column][3:] + '"'
+    data = "email,date,evidence\n" + ",".join(values.values()) + "\n"
+    [(row, reason)] = check_rows(read_csv(data.encode()).rows, date(2020, 1, 1), set())[1]
+    assert f"its {column} runs over lines 2-3" in reason
+
+
+def test_multi_line_narrative_is_kept_unless_it_holds_rows() -> None:
+    good = b'email,narrative\na@example.org,"Led the\nworkshop"\n'
+    assert check_rows(read_csv(good).rows, date(2020, 1, 1), set())[1] == []
+    swallowed = b'email,narrative\na@example.org,"Led the\nb@example.org,Helped\n'
+    with pytest.raises(CsvError, match=r"line 2: a quote .* is never closed"):
+        read_csv(swallowed)
+    closed_later = b'email,narrative\na@example.org,"Led\nb@example.org,Helped\nc@x.org,C"\n'
+    [(_row, reason)] = check_rows(read_csv(closed_later).rows, date(2020, 1, 1), set())[1]
+    assert "its narrative runs over lines 2-4" in reason
+    # Closed in the middle of a later field: the reader stops there, with the lines.
+    closed_mid_field = b'email,name\na@example.org,"Bob\nc@example.org,Carl\nd@x.org,"D"\n'
+    with pytest.raises(CsvError, match=r"lines 2-4: .* a quote .* opened on line 2 may be left"):
+        read_csv(closed_mid_field)
+
+
+def test_quote_open_to_the_end_of_the_file_is_an_error() -> None:
+    with pytest.raises(CsvError, match=r"line 3: a quote .* is never closed"):
+        read_csv(b'email,name\nz@example.org,Zoe\na@example.org,"Bob\nc@example.org,Carl\n')
+
+
+def test_field_over_the_csv_module_limit_is_an_error() -> None:
+    data = b"email,narrative\na@example.org," + b"x" * (200 * 1024) + b"\n"
+    with pytest.raises(CsvError, match=r"line 2: a field is longer than 128 KiB"):
+        read_csv(data)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import os
-import pickle
 import shutil
 from datetime import UTC, datetime
 from pathlib import Path
@@ -21,9 +20,11 @@ import generator.content
 import generator.errors
 import generator.manifest
 from generator.build import BuildOptions, BuildResult, build
+from generator.cachedata import decode
 from generator.content import load_model
 from generator.ledger import Ledger
 from generator.manifest import Manifest, manifest_path
+from generator.model import AwardSpec
 from generator.writer import OutputWriter
 
 NOW = datetime(2026, 1, 15, 12, 0, tzinfo=UTC)
@@ -136,7 +137,7 @@ def test_unchanged_award_files_are_neither_parsed_nor_fingerprinted_again(
     blobs = Manifest.load(project / "output").award_files
     assert blobs
     for _, data in blobs.values():
-        for spec in pickle.loads(data):
+        for spec in decode(data, list[AwardSpec]):
             assert {"key", "fingerprint"} <= set(vars(spec))  # kept with the spec
     parsed = Calls(monkeypatch, generator.manifest, "spec_fingerprint")
     award = project / "content" / "awards" / "2017-echofablab.yaml"
@@ -304,7 +305,7 @@ def test_damaged_award_file_entry_is_a_cache_miss(project: Path) -> None:
     manifest = Manifest.load(project / "output")
     rel = next(iter(manifest.award_files))
     key, _ = manifest.award_files[rel]
-    manifest.award_files[rel] = (key, b"not a pickle")
+    manifest.award_files[rel] = (key, [["a spec", "of the wrong shape"]])
     loaded = load_model(project / "content", now=NOW, cache=manifest)
     assert len(loaded.model.awards) == len(load_model(project / "content", now=NOW).model.awards)
 

@@ -68,7 +68,6 @@ def test_any_document_loads_as_pyyaml_loads_it(data: Any, flow: bool | None) -> 
         "base: &base\n  badge: atelier\n  issued_on: 2018-06-30\nother:\n  <<: *base\n"
         "  badge: fablab\n",  # merge key
         "a: &list [1, 2]\nb: *list\n",  # a sequence in two places
-        "a: &me\n  self: *me\n",  # a mapping inside itself
         "name: &n Zoé\nalso: *n\n",  # an alias of a string
         "when: 2018-13-45\n",  # not a date: kept as text
         "? [a, b]\n: value\n",  # a key that cannot be one
@@ -90,3 +89,34 @@ def test_edge_documents_load_or_fail_as_pyyaml_does(text: str) -> None:
         assert str(exc.problem or exc.context) in raised.value.message
         return
     same(parse_yaml(text), expected)
+
+
+@pytest.mark.parametrize(
+    ("text", "line"),
+    [
+        ("a: &me\n  self: *me\n", 1),  # a mapping inside itself
+        ("a: &l [1, [2, *l]]\n", 1),  # a list inside itself
+    ],
+)
+def test_a_document_inside_itself_is_refused(text: str, line: int) -> None:
+    with pytest.raises(YamlError) as raised:
+        parse_yaml(text)
+    assert raised.value.message == (
+        "invalid YAML: an alias (*name) refers to a mapping or list that contains it"
+    )
+    assert raised.value.line == line
+
+
+def test_alias_expansion_is_bounded() -> None:
+    lines = ['l0: &l0 ["lol", "lol", "lol"]']
+    lines += [f"l{i}: &l{i} [{', '.join([f'*l{i - 1}'] * 10)}]" for i in range(1, 30)]
+    with pytest.raises(YamlError) as raised:
+        parse_yaml("\n".join(lines))  # 3 * 10**29 "lol"s when expanded
+    assert raised.value.message.startswith(
+        "invalid YAML: aliases (*name) expand this document beyond 100,000 characters"
+    )
+    # Aliases that only share a few values stay allowed: merge keys, lists reused.
+    shared = "d: &d {badge: a, issued_on: 2020-01-01}\n" + "".join(
+        f"r{i}: {{<<: *d, n: {i}}}\n" for i in range(2000)
+    )
+    assert parse_yaml(shared)["r1999"] == {"badge": "a", "issued_on": date(2020, 1, 1), "n": 1999}

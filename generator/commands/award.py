@@ -10,7 +10,15 @@ from generator.awardfile import apply, plan_append
 from generator.commands import add_content_argument
 from generator.console import Console
 from generator.content import load_model
-from generator.csvimport import AwardRow, BadDate, CsvError, check_rows, parse_date, read_csv
+from generator.csvimport import (
+    AwardRow,
+    BadDate,
+    CsvError,
+    check_rows,
+    parse_date,
+    read_csv,
+    read_csv_file,
+)
 from generator.errors import InsigneError, Problem
 from generator.fields import is_http_url
 from generator.lock import holding
@@ -108,7 +116,7 @@ def _award(args: argparse.Namespace, content_dir: Path, console: Console) -> int
     problems_block = False
     if args.csv:
         try:
-            table = read_csv(args.csv.read_bytes())
+            table = read_csv(read_csv_file(args.csv))
         except CsvError as exc:
             raise InsigneError(Problem(args.csv, str(exc))) from None
         for note in table.notes:
