@@ -14,6 +14,7 @@ test-deps:
 	$(PYTHON) -m pip install -q -e '.[test]'
 	bash tests/tools/setup_validator.sh
 	npm ci --prefix tests/js --no-audit --no-fund --loglevel=error
+	npm ci --prefix tools/verifier-bundle --no-audit --no-fund --loglevel=error
 	bash tests/tools/install_chromium.sh
 	bash tests/tools/install_jekyll.sh
 	bash tests/tools/install_web_servers.sh

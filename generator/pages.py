@@ -32,6 +32,7 @@ from generator.model import Alignment, Award, Badge, Evidence, Site, SiteModel
 from generator.previews import PreviewError, preview_png, renderer_version, theme_background
 from generator.stencil import StencilSet
 from generator.theme import Theme
+from generator.verifypage import VERIFY_PAGE, script_strings, verify_query
 from generator.writer import OutputWriter
 
 LINKEDIN_ADD_URL = "https://www.linkedin.com/profile/add"
@@ -186,6 +187,22 @@ def award_base(
         "recipient_name": recipient.name if recipient.public and recipient.name else None,
         "narrative_html": render_markdown(award.spec.narrative) if award.spec.narrative else None,
         "evidence": [_evidence_view(e) for e in award.spec.evidence],
+        # The verify page (generator/verifypage), opened on this award's documents.
+        # A signed assertion is checked in its signed form (the JWS), a hosted one at its id.
+        "verify": VERIFY_PAGE
+        + verify_query(
+            urls.absolute(
+                site.base_url,
+                urls.assertion_jws(award.id)
+                if (badge.verification or site.verification) == "signed"
+                else urls.assertion_json(award.id),
+            )
+        ),
+        "verify_credential": (
+            VERIFY_PAGE + verify_query(urls.absolute(site.base_url, urls.credential_json(award.id)))
+            if credentials
+            else None
+        ),
     }
 
 
@@ -491,6 +508,15 @@ def write_pages(
         views = list(badges.values())
         render.page(language, urls.home_page(), "index.html", "home", badges=views)
         render.page(language, urls.issuer_page(), "issuer.html", "issuer", badges=views)
+        # --- the verify page (generator/verifypage) ---
+        render.page(
+            language,
+            VERIFY_PAGE,
+            "verify.html",
+            "verify",
+            verify_strings=script_strings(language.catalogue),
+        )
+        # --- end of the verify page ---
         # A badge's page is made from its view, the theme, the site and the language; an
         # award page from those and the award's base: with all of those unchanged, the last
         # build's page is kept unrendered.

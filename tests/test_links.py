@@ -31,8 +31,9 @@ def example_output(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_every_page_is_well_formed_and_every_internal_link_resolves(example_output: Path) -> None:
     report = check_site(example_output, BASE)
     assert report.problems == []
-    # Both languages of every page: home, issuer, 2 criteria pages, 6 award pages; plus 404.
-    assert report.pages == 2 * (1 + 1 + 2 + 6) + 1
+    # Both languages of every page: home, issuer, verify, 2 criteria pages, 6 award pages;
+    # plus 404.
+    assert report.pages == 2 * (1 + 1 + 1 + 2 + 6) + 1
     assert report.links_checked > 200
 
 

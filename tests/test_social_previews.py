@@ -80,7 +80,7 @@ def test_every_page_type_shares_an_existing_png_of_the_right_size(built: Project
             # The badge is drawn, not a blank canvas: its centre is not the background.
             assert png.convert("RGB").getpixel((600, 315)) != (255, 255, 255), rel
         kinds.add(rel.removeprefix("en/").split("/")[0])
-    assert kinds == {"index.html", "issuer.html", "badges", "awards"}
+    assert kinds == {"index.html", "issuer.html", "badges", "awards", "verify"}
 
 
 def test_svg_badge_pages_share_its_png_preview(built: Project) -> None:
