@@ -32,6 +32,7 @@ Codec = Callable[[Any], Any]
 # The only classes the decoder ever builds, and the cached properties kept with each.
 ALLOWED: dict[type, tuple[str, ...]] = {
     model.Issuer: (),
+    model.SmtpSettings: (),
     model.Site: (),
     model.Alignment: (),
     model.Duration: (),

@@ -380,7 +380,11 @@ def _stat_entries(base: Path) -> list[str]:
 
 
 # What `site_inputs` leaves out: read for awards and credentials, never for the site or badges.
-_NOT_SITE_INPUTS = frozenset({"awards", "ledger.json", "signatures.json"})
+# What loading the site and badges never reads, and what builds and commands write into content/
+# (a site cache keyed on them would miss after every build that writes them).
+_NOT_SITE_INPUTS = frozenset(
+    {"awards", "ledger.json", "signatures.json", "notifications.json", ".gitattributes"}
+)
 
 
 def site_inputs(content_dir: Path, base_url: str | None) -> str:
