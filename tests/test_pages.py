@@ -38,7 +38,9 @@ recipients:
   - email: revoked.person@example.org
     name: Revoked Person
     public: true
-    revoked: Evidence turned out to be someone else's project.
+    revoked:
+      fr: Les preuves montraient le projet de quelqu'un d'autre.
+      en: Evidence turned out to be someone else's project.
   - email: future.expiry@example.org
     expires: 2030-01-01
     narrative: Ran the **compost** project.
@@ -144,14 +146,18 @@ def test_award_page_hides_names_not_public(example: tuple[Path, Path]) -> None:
         page = read(output, rel)
         assert "Jérôme" not in page and "Leclerc" not in page
         assert "jerome" not in page.lower()
-    assert "ne pas être nommée" in read(output, f"awards/{award.id}.html")
+    # Not being named is the default, not the recipient's choice: the page does not say it was.
+    french = parse_page(read(output, f"awards/{award.id}.html")).text
+    assert "n'est pas nommée sur cette page" in french and "choisi" not in french
+    english = parse_page(read(output, f"en/awards/{award.id}.html")).text
+    assert "not named on this page" in english and "chose" not in english
 
 
 def test_linkedin_link_parameters(example: tuple[Path, Path]) -> None:
     root, output = example
     award = _award(root, "camille.martin@example.org", "echofablab")
     facts = parse_page(read(output, f"en/awards/{award.id}.html"))
-    (link,) = [url for tag, url in facts.links if "linkedin.com" in url]
+    (link,) = [url for tag, url in facts.links if "linkedin.com/profile/add" in url]
     parts = urlsplit(link)
     assert (parts.scheme, parts.netloc, parts.path) == ("https", "www.linkedin.com", "/profile/add")
     params = {k: v[0] for k, v in parse_qs(parts.query).items()}
@@ -173,7 +179,7 @@ def test_linkedin_organization_id_and_expiry(tmp_path: Path) -> None:
     output = build_project(root)
     award = _award(root, "camille.martin@example.org", "gestion-de-projet")
     facts = parse_page(read(output, f"awards/{award.id}.html"))
-    (link,) = [url for tag, url in facts.links if "linkedin.com" in url]
+    (link,) = [url for tag, url in facts.links if "linkedin.com/profile/add" in url]
     params = parse_qs(urlsplit(link).query)
     assert params["organizationId"] == ["4242"] and "organizationName" not in params
     assert params["name"] == ["Gestion de projet collaboratif"]
@@ -195,14 +201,25 @@ def test_expired_and_revoked_awards_say_so_plainly(example: tuple[Path, Path]) -
 
     page = read(output, f"awards/{revoked.id}.html")
     facts = parse_page(page)
-    assert "Révoqué." in facts.text
-    assert "Motif : Evidence turned out to be someone else's project." in facts.text
+    assert "Révoqué Ce badge a été retiré" in facts.text
+    # The reason in the page's language; the published assertion keeps the default one.
+    assert "Motif : Les preuves montraient le projet de quelqu'un d'autre." in facts.text
+    english = parse_page(read(output, f"en/awards/{revoked.id}.html"))
+    assert "Reason: Evidence turned out to be someone else's project." in english.text
+    assert "Les preuves" not in english.text
+    assertion = json.loads(read(output, f"assertions/{revoked.id}.json"))
+    assert assertion["revocationReason"].startswith("Les preuves montraient")
     assert not any(url.endswith((".png", ".svg")) and "assertions" in url for _, url in facts.links)
     assert "linkedin.com" not in page
 
     facts = parse_page(read(output, f"awards/{valid.id}.html"))
     assert "Valide" in facts.text and "Expire le" in facts.text and "expiré" not in facts.text
     assert "<strong>compost</strong>" in read(output, f"awards/{valid.id}.html")
+    # The status banner says when it was checked: the build's day, in the site's time zone.
+    assert "État vérifié le 1er janvier 2026" in facts.text
+    # An expired badge is nothing to add to a LinkedIn profile; a valid one is.
+    assert "linkedin.com/profile/add" not in read(output, f"awards/{expired.id}.html")
+    assert "linkedin.com/profile/add" in read(output, f"awards/{valid.id}.html")
 
 
 def test_expiry_is_judged_against_the_build_clock(tmp_path: Path) -> None:
@@ -230,7 +247,13 @@ def test_translations_and_language_switcher(example: tuple[Path, Path]) -> None:
     facts = parse_page(english)
     assert "echofablab experience" in facts.text
     assert "taken part in at least one stage of the journey" in facts.text
-    assert "Criteria" in facts.text and "Tags" in facts.text
+    assert "Criteria" in facts.text
+    # Tags come from the translation's own `tags:` (English pages showed French ones).
+    chips = re.findall(r'<li class="chip"[^>]*>([^<]*)</li>', english)
+    assert chips == ["fablab", "ecology", "documentation", "making together"]
+    french = read(output, "badges/echofablab.html")
+    french_chips = re.findall(r'<li class="chip"[^>]*>([^<]*)</li>', french)
+    assert "écologie" in french_chips
     assert (
         '<link rel="alternate" hreflang="fr" href="http://127.0.0.1:8000/badges/echofablab.html">'
         in english
@@ -248,7 +271,8 @@ def test_translations_and_language_switcher(example: tuple[Path, Path]) -> None:
     badge_class = json.loads(read(output, "badges/echofablab.json"))
     assert badge_class["name"] == "Expérience echofablab"
     assert badge_class["criteria"]["id"] == BASE + "badges/echofablab.html"
-    assert not (output / "en" / "404.html").exists()
+    assert parse_page(read(output, "en/404.html")).lang == "en"
+    assert "Page not found" in read(output, "en/404.html")
     assert not (output / "en" / "badges" / "echofablab.json").exists()
 
 
