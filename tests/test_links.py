@@ -7,7 +7,9 @@ import shutil
 from datetime import UTC, datetime
 from pathlib import Path
 
+import html5lib
 import pytest
+from html5lib.html5parser import ParseError
 
 from generator.build import BuildOptions, build
 from tests.harness import repo_root
@@ -81,3 +83,26 @@ def test_checker_reports_broken_links_and_bad_nesting(tmp_path: Path) -> None:
     assert "</p> closes <em>" in text
     assert "never closed" in text
     assert "sub/page.html#there" not in text
+
+
+def strict_parse_errors(html: str) -> str | None:
+    """The first error the WHATWG parser reports (html5lib, strict), or None."""
+    try:
+        html5lib.HTMLParser(strict=True, namespaceHTMLElements=False).parse(html)
+    except ParseError as exc:
+        return str(exc)
+    return None
+
+
+def test_every_page_parses_without_an_error_in_strict_html5(example_output: Path) -> None:
+    pages = sorted(example_output.rglob("*.html"))
+    assert len(pages) == 2 * (1 + 1 + 2 + 6 + 1)
+    errors = {
+        p.relative_to(example_output).as_posix(): error
+        for p in pages
+        if (error := strict_parse_errors(p.read_text(encoding="utf-8")))
+    }
+    assert errors == {}
+    # The strict parser does fail: a stray end tag, a missing doctype.
+    assert strict_parse_errors("<!doctype html><title>x</title><p>a</div>")
+    assert strict_parse_errors("<title>x</title><p>a</p>")
