@@ -384,7 +384,11 @@ def _translated_reason(
                 f"use the languages of site.yaml: {', '.join(site.languages)}",
             )
         elif isinstance(text, bool | dict | list) or text is None or not str(text).strip():
-            rr.error("revoked", f"{label}: revoked.{key} must be the reason, as text")
+            rr.error(
+                "revoked",
+                f"{label}: revoked.{key} must be the reason, as text",
+                f'write e.g. {key}: "Awarded by mistake"',
+            )
         else:
             texts[str(key)] = str(text).strip()
     if site.language not in texts:
