@@ -555,3 +555,52 @@ def test_criteria_markdown_has_tables_and_sane_lists() -> None:
     # Sane lists: a bullet after a numbered item starts a list of its own.
     lists = render_markdown("1. Réparer\n\n* Documenter\n")
     assert "<ol>\n<li>Réparer</li>\n</ol>" in lists and "<ul>\n<li>Documenter</li>" in lists
+
+
+def test_award_page_certifies_shares_and_links_the_verifier(example: tuple[Path, Path]) -> None:
+    root, output = example
+    award = _award(root, "camille.martin@example.org", "echofablab")
+    page = read(output, f"en/awards/{award.id}.html")
+    facts = parse_page(page)
+    page_url = f"{BASE}en/awards/{award.id}.html"
+    # What it certifies: the criteria's first paragraph, in plain text, and the skills as chips.
+    assert "This badge recognises the people who took part in the echofablab experience" in (
+        facts.text
+    )
+    assert re.findall(r'<li class="chip"[^>]*>([^<]*)</li>', page)[:2] == ["fablab", "ecology"]
+    # Plain share links, no script of theirs; the mail is written in the page's language.
+    shares = {urlsplit(url).netloc or urlsplit(url).scheme: url for _, url in facts.links}
+    mail = parse_qs(urlsplit(shares["mailto"]).query)
+    assert mail["subject"] == ["My badge: echofablab experience"]
+    assert page_url in mail["body"][0]
+    assert parse_qs(urlsplit(shares["www.facebook.com"]).query)["u"] == [page_url]
+    assert parse_qs(urlsplit(shares["x.com"]).query)["url"] == [page_url]
+    assert f'value="{page_url}"' in page  # the address to copy, selectable without script
+    assert '<script src="../../static/award.js" defer></script>' in page
+    assert "<script>" not in page and "onclick" not in page
+    # The browser verifier, with this award filled in, relative to the language's root.
+    verify = f"../../en/verify/?url={BASE.replace(':', '%3A').replace('/', '%2F')}assertions%2F"
+    assert ("a", f"{verify}{award.id}.json") in facts.links
+
+    # Plain words in the main text; the Open Badges jargon only in the technical part.
+    def words(html: str) -> str:  # the main text, before the technical part, without URLs
+        text = parse_page(html.split('id="verify-heading"')[0]).text
+        return re.sub(r"https?://\S+", "", text)
+
+    english = words(page).replace("wallets and backpacks", "")
+    for word in ("assertion", "Assertion", "baked", "backpack"):
+        assert word not in english, word
+    french = words(read(output, f"awards/{award.id}.html"))
+    for word in ("cuit", "sac à badges", "ssertion"):
+        assert word not in french, word
+
+
+def test_criteria_summary_is_the_first_paragraph_cut_at_a_word() -> None:
+    assert pages.criteria_summary("<p>Short &amp; <strong>sweet</strong>.</p><p>More</p>") == (
+        "Short & sweet."
+    )
+    long = "<p>" + "word " * 100 + "</p>"
+    summary = pages.criteria_summary(long)
+    assert summary.endswith("word…") and len(summary) <= pages.SUMMARY_LENGTH + 1
+    assert pages.criteria_summary("<ol><li>First step</li></ol>") == "First step"
+    assert pages.criteria_summary("") == ""
