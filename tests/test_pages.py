@@ -604,3 +604,19 @@ def test_criteria_summary_is_the_first_paragraph_cut_at_a_word() -> None:
     assert summary.endswith("word…") and len(summary) <= pages.SUMMARY_LENGTH + 1
     assert pages.criteria_summary("<ol><li>First step</li></ol>") == "First step"
     assert pages.criteria_summary("") == ""
+
+
+def test_every_page_with_expired_and_revoked_awards_parses_strictly(
+    example: tuple[Path, Path],
+) -> None:
+    from tests.test_links import strict_parse_errors
+
+    _, output = example
+    pages = sorted(output.rglob("*.html"))
+    assert len(pages) == 2 * (1 + 1 + 2 + 9 + 1)  # 3 more awards: expired, revoked, expiring
+    errors = {
+        p.relative_to(output).as_posix(): error
+        for p in pages
+        if (error := strict_parse_errors(p.read_text("utf-8")))
+    }
+    assert errors == {}
