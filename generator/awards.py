@@ -205,6 +205,7 @@ def _recipient(
     before = len(problems)
     name, public, revoked, identity, salt = None, False, None, None, None
     language = None
+    revoked_translations: tuple[tuple[str, str], ...] = ()
     if isinstance(item, str):
         email: str | None = normalise_email(item)
     elif isinstance(item, dict):
@@ -232,6 +233,8 @@ def _recipient(
                     f"{label}: 'revoked' needs the reason, not just true",
                     'write e.g. revoked: "Awarded by mistake"',
                 )
+            elif isinstance(value, dict):
+                revoked, revoked_translations = _translated_reason(value, rr, label, site)
             elif value not in (None, False):
                 revoked = str(value).strip() or None
         if email is None and identity is None:
@@ -308,6 +311,7 @@ def _recipient(
         revoked=revoked,
         source=path,
         line=line or 0,
+        revoked_translations=revoked_translations,
     )
 
 
@@ -388,3 +392,37 @@ def _check_duplicates(specs: list[AwardSpec], problems: Problems) -> None:
             spec.line or None,
             "remove one of the two entries",
         )
+
+
+def _translated_reason(
+    value: dict[Any, Any], rr: Reader, label: str, site: Site
+) -> tuple[str | None, tuple[tuple[str, str], ...]]:
+    """`revoked: {fr: ..., en: ...}`: the default language's reason and the others, for pages.
+
+    The published documents carry one reason, the default language's, so it is required.
+    """
+    texts: dict[str, str] = {}
+    for key, text in value.items():
+        if str(key) not in site.languages:
+            rr.error(
+                "revoked",
+                f"{label}: 'revoked' gives a reason in {key!r}, not a language of this site",
+                f"use the languages of site.yaml: {', '.join(site.languages)}",
+            )
+        elif isinstance(text, bool | dict | list) or text is None or not str(text).strip():
+            rr.error(
+                "revoked",
+                f"{label}: revoked.{key} must be the reason, as text",
+                f'write e.g. {key}: "Awarded by mistake"',
+            )
+        else:
+            texts[str(key)] = str(text).strip()
+    if site.language not in texts:
+        rr.error(
+            "revoked",
+            f"{label}: 'revoked' needs the reason in the site's language ({site.language})",
+            f"add {site.language}: and the reason; it is the one the published badge carries",
+        )
+        return None, ()
+    others = tuple(sorted((k, v) for k, v in texts.items() if k != site.language))
+    return texts[site.language], others

@@ -28,7 +28,7 @@ BADGE_FIELDS = {
     "expires_after",
     "verification",
 }
-TRANSLATION_FIELDS = {"name", "description"}
+TRANSLATION_FIELDS = {"name", "description", "tags"}
 ALIGNMENT_FIELDS = {"name", "url", "description", "framework", "code", "version"}
 
 
@@ -198,6 +198,7 @@ def _load_translation(path: Path, content_dir: Path, problems: Problems) -> Badg
     r.unknown_keys(TRANSLATION_FIELDS)
     name = r.text("name", required=True)
     description = r.text("description", required=True)
+    tags = tuple(r.text_list("tags")) if "tags" in data else None
     criteria = body.strip()
     if not criteria:
         problems.add(
@@ -208,7 +209,7 @@ def _load_translation(path: Path, content_dir: Path, problems: Problems) -> Badg
         )
     if name is None or description is None or not criteria:
         return None
-    return BadgeText(name, description, criteria)
+    return BadgeText(name, description, criteria, tags)
 
 
 def _alignments(value: object, r: Reader, languages: tuple[str, ...]) -> tuple[Alignment, ...]:

@@ -197,6 +197,8 @@ def _badge_texts(badge: Badge) -> Iterator[Text]:
         yield Text(translated, None, "name", text.name)
         yield Text(translated, None, "description", text.description)
         yield Text(translated, None, "the criteria", text.criteria_md)
+        for tag in text.tags or ():
+            yield Text(translated, None, "tags", tag)
 
 
 def _may_hold_address(spec: AwardSpec) -> bool:
@@ -206,6 +208,8 @@ def _may_hold_address(spec: AwardSpec) -> bool:
     for value in (spec.recipient.name, spec.narrative, spec.revoked):
         if value and search(value):
             return True
+    if any(search(text) for _, text in spec.revoked_translations):
+        return True
     return any(
         value and search(value)
         for evidence in spec.evidence
@@ -221,6 +225,7 @@ def _award_texts(spec: AwardSpec) -> Iterator[Text]:
         ("the recipient's name", spec.recipient.name),
         ("the narrative", spec.narrative),
         ("the revocation reason", spec.revoked),
+        *((f"the revocation reason ({lang})", text) for lang, text in spec.revoked_translations),
     ):
         if value and _MAY_HOLD_ADDRESS.search(value):
             yield Text(path, line, field, value)

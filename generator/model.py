@@ -95,6 +95,8 @@ class BadgeText:
     name: str
     description: str
     criteria_md: str
+    # None: the translation gives no `tags:`, and the pages show the default language's.
+    tags: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -115,7 +117,12 @@ class Badge:
     def text(self, language: str | None = None) -> BadgeText:
         if language and language in self.translations:
             return self.translations[language]
-        return BadgeText(self.name, self.description, self.criteria_md)
+        return BadgeText(self.name, self.description, self.criteria_md, self.tags)
+
+    def tags_in(self, language: str | None = None) -> tuple[str, ...]:
+        """The tags a page in `language` shows: the translation's own, else the badge's."""
+        text = self.text(language)
+        return self.tags if text.tags is None else text.tags
 
 
 @dataclass(frozen=True)
@@ -161,6 +168,9 @@ class AwardSpec:
     revoked: str | None  # revocation reason, None when valid
     source: Path
     line: int
+    # The reason in the site's other languages, for the pages only: `revoked` (the default
+    # language's text) is what the published documents carry. Sorted (language, text) pairs.
+    revoked_translations: tuple[tuple[str, str], ...] = ()
 
     @cached_property  # asked for three times per award by every build (frozen: fields only)
     def key(self) -> str:

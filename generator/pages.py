@@ -11,6 +11,8 @@ Markdown only when the award has a narrative.
 from __future__ import annotations
 
 import hashlib
+import html as htmllib
+import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -47,7 +49,14 @@ AWARD_PAGE_BADGE_FIELDS = (
     "image_url",
     "preview_url",
     "page",
+    "tags",
+    "alignments",
+    "criteria_summary",
 )
+# How long the criteria summary on an award page may be, in characters.
+SUMMARY_LENGTH = 220
+_FIRST_BLOCK = re.compile(r"<(p|li)>(.*?)</\1>", re.S)
+_TAG = re.compile(r"<[^>]+>")
 
 
 @dataclass(frozen=True)
@@ -118,7 +127,8 @@ def badge_view(
         "json": urls.badge_json(badge.slug),
         "page": urls.criteria_page(badge.slug),
         "criteria_html": criteria_html,
-        "tags": list(badge.tags),
+        "criteria_summary": criteria_summary(criteria_html),
+        "tags": list(badge.tags_in(language.code)),
         "alignments": [_alignment_view(a, site, language.code) for a in badge.alignments],
         # The ESCO licence asks every service showing its concepts to say so.
         "esco": any(is_esco(a.framework) for a in badge.alignments),
@@ -147,6 +157,17 @@ def _alignment_view(alignment: Alignment, site: Site, language: str) -> dict[str
         "code": alignment.code,
         "esco": is_esco(alignment.framework),
     }
+
+
+def criteria_summary(criteria_html: str) -> str:
+    """The criteria's first paragraph as plain text, cut at a word: the award page's summary."""
+    match = _FIRST_BLOCK.search(criteria_html)
+    if match is None:
+        return ""
+    text = " ".join(htmllib.unescape(_TAG.sub("", match.group(2))).split())
+    if len(text) <= SUMMARY_LENGTH:
+        return text
+    return text[:SUMMARY_LENGTH].rsplit(" ", 1)[0].rstrip(",;:") + "…"
 
 
 def _evidence_view(evidence: Evidence) -> dict[str, Any]:
@@ -184,6 +205,7 @@ def award_base(
         "expires_iso": expires.date().isoformat() if expires else None,
         "expired": award.expires is not None and award.expires <= now,
         "revoked": award.revoked,
+        "revoked_translations": dict(award.spec.revoked_translations),
         "recipient_name": recipient.name if recipient.public and recipient.name else None,
         "narrative_html": render_markdown(award.spec.narrative) if award.spec.narrative else None,
         "evidence": [_evidence_view(e) for e in award.spec.evidence],
@@ -227,20 +249,51 @@ def linkedin_url(
 
 
 def award_view(
-    site: Site, base: dict[str, Any], linkedin: str, language: Language
+    site: Site,
+    base: dict[str, Any],
+    linkedin: str,
+    language: Language,
+    checked: datetime,
+    badge_name: str,
 ) -> dict[str, Any]:
+    """`checked`: when the build judged the award's status (its day shows on the page)."""
     cat = language.catalogue
     page_url = urls.absolute(site.base_url, language.prefix + base["page"])
     view = dict(base)
     view["issued_on_text"] = cat.date(base["issued_on"])
     view["expires_text"] = cat.date(base["expires"]) if base["expires"] else None
     view["page_url"] = page_url
+    # A revoked or expired badge is nothing to add to a profile.
     view["linkedin_url"] = (
         None
-        if base["revoked"]
+        if base["revoked"] or base["expired"]
         else linkedin_url(linkedin, base["id"], base["issued_on"], base["expires"], page_url)
     )
+    # The reason in this page's language when the content gives it, else the default one.
+    translations = view.pop("revoked_translations")
+    if base["revoked"]:
+        view["revoked"] = translations.get(language.code, base["revoked"])
+        view["revoked_lang"] = language.code if language.code in translations else site.language
+    else:
+        view["revoked_lang"] = None
+    view["checked_on_iso"] = checked.date().isoformat()
+    view["checked_on_text"] = cat.date(checked)
+    view["share"] = share_links(cat, page_url, badge_name)
     return view
+
+
+def share_links(cat: Catalogue, page_url: str, badge_name: str) -> dict[str, str]:
+    """Plain links that share an award page: by email and on three networks (no script)."""
+    url = quote(page_url, safe="")
+    subject = quote(cat.t("share_email_subject", badge=badge_name), safe="")
+    body = quote(cat.t("share_email_body", badge=badge_name, url=page_url), safe="")
+    text = quote(cat.t("share_text", badge=badge_name), safe="")
+    return {
+        "email": f"mailto:?subject={subject}&body={body}",
+        "linkedin": f"https://www.linkedin.com/sharing/share-offsite/?url={url}",
+        "x": f"https://x.com/intent/post?url={url}&text={text}",
+        "facebook": f"https://www.facebook.com/sharer/sharer.php?u={url}",
+    }
 
 
 class _PageRenderer:
@@ -334,13 +387,13 @@ class _PageRenderer:
             t=language.catalogue.t,
             tn=language.catalogue.tn,
             root=base,
-            lang_root=base,
+            lang_root=base + language.prefix,
             page_kind="404",
-            page_path=urls.NOT_FOUND_PAGE,
+            page_path=language.prefix + urls.NOT_FOUND_PAGE,
             page_url=None,
             alternates=[],
         )
-        self.writer.write(urls.NOT_FOUND_PAGE, html.encode("utf-8"))
+        self.writer.write(language.prefix + urls.NOT_FOUND_PAGE, html.encode("utf-8"))
 
 
 def write_previews(site: Site, badges: Iterable[Badge], theme: Theme, writer: OutputWriter) -> None:
@@ -416,8 +469,10 @@ def _award_page(
     base: Callable[[], dict[str, Any]],
     linkedin: str,
     pages: StencilSet,
+    checked: datetime,
+    badge_name: str,
 ) -> None:
-    view = award_view(site, base(), linkedin, language)
+    view = award_view(site, base(), linkedin, language, checked, badge_name)
     html = pages.page({"award": view, **render.own(language, view["page"])})
     render.writer.write(language.prefix + view["page"], html.encode("utf-8"))
 
@@ -459,6 +514,8 @@ def write_pages(
     site = model.site
     now = now or datetime.now(UTC)
     languages = site_languages(site, theme)
+    checked = _local(site, now)
+    checked_day = checked.date().isoformat()
     render = _PageRenderer(site, theme, writer, languages)
     theme_key = digest_text(code_digest(), tree_digest(theme.dirs))
     for rel, source in theme.static_files().items():
@@ -521,17 +578,19 @@ def write_pages(
         # award page from those and the award's base: with all of those unchanged, the last
         # build's page is kept unrendered.
         page_key = digest_text(theme_key, repr(site), language.code, str(model.credentials))
+        # Award pages say on which day their status was checked: they change once a day.
+        award_page_key = digest_text(page_key, checked_day)
         badge_keys = {slug: digest_text(page_key, repr(v)) for slug, v in badges.items()}
         # A project's own award page may show anything of its badge; the shipped one shows
         # only some of it, which neither a new award (the count, the earners) nor the criteria
         # change: then those do not render the badge's award pages again.
         award_badge_keys = (
             {
-                slug: digest_text(page_key, repr([view[k] for k in AWARD_PAGE_BADGE_FIELDS]))
+                slug: digest_text(award_page_key, repr([view[k] for k in AWARD_PAGE_BADGE_FIELDS]))
                 for slug, view in badges.items()
             }
             if render.shipped_award_page
-            else badge_keys
+            else {slug: digest_text(award_page_key, key) for slug, key in badge_keys.items()}
         )
         for slug, view in badges.items():
             writer.cached(
@@ -561,7 +620,12 @@ def write_pages(
                         partial(base_of, award),
                         linkedin[slug],
                         award_pages[slug],
+                        checked,
+                        badges[slug]["name"],
                     ),
                 )
             writer.record_batch(batch, batch_key)
-    render.not_found(languages[0])
+    # Hosts serve only the root 404.html for a missing URL: it is in the default language; the
+    # others' (`<lang>/404.html`) are there for hosts that can be told to serve them by path.
+    for language in languages:
+        render.not_found(language)

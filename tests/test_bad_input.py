@@ -109,6 +109,39 @@ CASES: list[tuple[str, Callable[[Project], None], str, str, str | None]] = [
         "badge: echofab",
     ),
     (
+        "revocation reason in a language the site lacks",
+        _edit(
+            AWARDS,
+            "  - lea.nguyen@example.org",
+            "  - email: lea.nguyen@example.org\n    revoked: {fr: Erreur, de: Fehler}",
+        ),
+        AWARDS,
+        "gives a reason in 'de', not a language of this site",
+        None,
+    ),
+    (
+        "revocation reason without the default language's",
+        _edit(
+            AWARDS,
+            "  - lea.nguyen@example.org",
+            "  - email: lea.nguyen@example.org\n    revoked: {en: Awarded by mistake}",
+        ),
+        AWARDS,
+        "needs the reason in the site's language (fr)",
+        None,
+    ),
+    (
+        "translated tags not words",
+        _edit(
+            "badges/echofablab.en.md",
+            "tags: [fablab, ecology, documentation, making together]",
+            "tags: {a: b}",
+        ),
+        "badges/echofablab.en.md",
+        "'tags' must be a list of words",
+        None,
+    ),
+    (
         "invalid email",
         _edit(AWARDS, "lea.nguyen@example.org", "lea.nguyen@example"),
         AWARDS,

@@ -122,7 +122,7 @@ def test_visitor_follows_a_badge_to_an_award_and_keeps_it(served_example: Any) -
         assert params["certId"] == award_id
 
         with page.expect_download() as download_info:
-            page.get_by_role("link", name=re.compile("Télécharger le badge")).click()
+            page.get_by_role("link", name="Télécharger le badge (PNG)").click()
         baked = Path(download_info.value.path()).read_bytes()
         assert baked.startswith(b"\x89PNG\r\n\x1a\n")
         assert download_info.value.suggested_filename == f"{award_id}.png"

@@ -20,6 +20,7 @@ from generator.content import load_model
 from generator.errors import InsigneError
 from generator.i18n import LOCALES_DIR, Catalogue
 from generator.model import Award
+from generator.verifypage import VERIFY_PAGE
 from tests.harness import repo_root
 from tests.pagecheck import parse_page
 
@@ -38,7 +39,9 @@ recipients:
   - email: revoked.person@example.org
     name: Revoked Person
     public: true
-    revoked: Evidence turned out to be someone else's project.
+    revoked:
+      fr: Les preuves montraient le projet de quelqu'un d'autre.
+      en: Evidence turned out to be someone else's project.
   - email: future.expiry@example.org
     expires: 2030-01-01
     narrative: Ran the **compost** project.
@@ -145,14 +148,18 @@ def test_award_page_hides_names_not_public(example: tuple[Path, Path]) -> None:
         page = read(output, rel)
         assert "Jérôme" not in page and "Leclerc" not in page
         assert "jerome" not in page.lower()
-    assert "ne pas être nommée" in read(output, f"awards/{award.id}.html")
+    # Not being named is the default, not the recipient's choice: the page does not say it was.
+    french = parse_page(read(output, f"awards/{award.id}.html")).text
+    assert "n'est pas nommée sur cette page" in french and "choisi" not in french
+    english = parse_page(read(output, f"en/awards/{award.id}.html")).text
+    assert "not named on this page" in english and "chose" not in english
 
 
 def test_linkedin_link_parameters(example: tuple[Path, Path]) -> None:
     root, output = example
     award = _award(root, "camille.martin@example.org", "echofablab")
     facts = parse_page(read(output, f"en/awards/{award.id}.html"))
-    (link,) = [url for tag, url in facts.links if "linkedin.com" in url]
+    (link,) = [url for tag, url in facts.links if "linkedin.com/profile/add" in url]
     parts = urlsplit(link)
     assert (parts.scheme, parts.netloc, parts.path) == ("https", "www.linkedin.com", "/profile/add")
     params = {k: v[0] for k, v in parse_qs(parts.query).items()}
@@ -174,7 +181,7 @@ def test_linkedin_organization_id_and_expiry(tmp_path: Path) -> None:
     output = build_project(root)
     award = _award(root, "camille.martin@example.org", "gestion-de-projet")
     facts = parse_page(read(output, f"awards/{award.id}.html"))
-    (link,) = [url for tag, url in facts.links if "linkedin.com" in url]
+    (link,) = [url for tag, url in facts.links if "linkedin.com/profile/add" in url]
     params = parse_qs(urlsplit(link).query)
     assert params["organizationId"] == ["4242"] and "organizationName" not in params
     assert params["name"] == ["Gestion de projet collaboratif"]
@@ -196,14 +203,25 @@ def test_expired_and_revoked_awards_say_so_plainly(example: tuple[Path, Path]) -
 
     page = read(output, f"awards/{revoked.id}.html")
     facts = parse_page(page)
-    assert "Révoqué." in facts.text
-    assert "Motif : Evidence turned out to be someone else's project." in facts.text
+    assert "Révoqué Ce badge a été retiré" in facts.text
+    # The reason in the page's language; the published assertion keeps the default one.
+    assert "Motif : Les preuves montraient le projet de quelqu'un d'autre." in facts.text
+    english = parse_page(read(output, f"en/awards/{revoked.id}.html"))
+    assert "Reason: Evidence turned out to be someone else's project." in english.text
+    assert "Les preuves" not in english.text
+    assertion = json.loads(read(output, f"assertions/{revoked.id}.json"))
+    assert assertion["revocationReason"].startswith("Les preuves montraient")
     assert not any(url.endswith((".png", ".svg")) and "assertions" in url for _, url in facts.links)
     assert "linkedin.com" not in page
 
     facts = parse_page(read(output, f"awards/{valid.id}.html"))
     assert "Valide" in facts.text and "Expire le" in facts.text and "expiré" not in facts.text
     assert "<strong>compost</strong>" in read(output, f"awards/{valid.id}.html")
+    # The status banner says when it was checked: the build's day, in the site's time zone.
+    assert "État vérifié le 1er janvier 2026" in facts.text
+    # An expired badge is nothing to add to a LinkedIn profile; a valid one is.
+    assert "linkedin.com/profile/add" not in read(output, f"awards/{expired.id}.html")
+    assert "linkedin.com/profile/add" in read(output, f"awards/{valid.id}.html")
 
 
 def test_expiry_is_judged_against_the_build_clock(tmp_path: Path) -> None:
@@ -231,7 +249,13 @@ def test_translations_and_language_switcher(example: tuple[Path, Path]) -> None:
     facts = parse_page(english)
     assert "echofablab experience" in facts.text
     assert "taken part in at least one stage of the journey" in facts.text
-    assert "Criteria" in facts.text and "Tags" in facts.text
+    assert "Criteria" in facts.text
+    # Tags come from the translation's own `tags:` (English pages showed French ones).
+    chips = re.findall(r'<li class="chip"[^>]*>([^<]*)</li>', english)
+    assert chips == ["fablab", "ecology", "documentation", "making together"]
+    french = read(output, "badges/echofablab.html")
+    french_chips = re.findall(r'<li class="chip"[^>]*>([^<]*)</li>', french)
+    assert "écologie" in french_chips
     assert (
         '<link rel="alternate" hreflang="fr" href="http://127.0.0.1:8000/badges/echofablab.html">'
         in english
@@ -249,7 +273,8 @@ def test_translations_and_language_switcher(example: tuple[Path, Path]) -> None:
     badge_class = json.loads(read(output, "badges/echofablab.json"))
     assert badge_class["name"] == "Expérience echofablab"
     assert badge_class["criteria"]["id"] == BASE + "badges/echofablab.html"
-    assert not (output / "en" / "404.html").exists()
+    assert parse_page(read(output, "en/404.html")).lang == "en"
+    assert "Page not found" in read(output, "en/404.html")
     assert not (output / "en" / "badges" / "echofablab.json").exists()
 
 
@@ -532,3 +557,71 @@ def test_criteria_markdown_has_tables_and_sane_lists() -> None:
     # Sane lists: a bullet after a numbered item starts a list of its own.
     lists = render_markdown("1. Réparer\n\n* Documenter\n")
     assert "<ol>\n<li>Réparer</li>\n</ol>" in lists and "<ul>\n<li>Documenter</li>" in lists
+
+
+def test_award_page_certifies_shares_and_links_the_verifier(example: tuple[Path, Path]) -> None:
+    root, output = example
+    award = _award(root, "camille.martin@example.org", "echofablab")
+    page = read(output, f"en/awards/{award.id}.html")
+    facts = parse_page(page)
+    page_url = f"{BASE}en/awards/{award.id}.html"
+    # What it certifies: the criteria's first paragraph, in plain text, and the skills as chips.
+    assert "This badge recognises the people who took part in the echofablab experience" in (
+        facts.text
+    )
+    assert re.findall(r'<li class="chip"[^>]*>([^<]*)</li>', page)[:2] == ["fablab", "ecology"]
+    # Plain share links, no script of theirs; the mail is written in the page's language.
+    shares = {urlsplit(url).netloc or urlsplit(url).scheme: url for _, url in facts.links}
+    mail = parse_qs(urlsplit(shares["mailto"]).query)
+    assert mail["subject"] == ["My badge: echofablab experience"]
+    assert page_url in mail["body"][0]
+    assert parse_qs(urlsplit(shares["www.facebook.com"]).query)["u"] == [page_url]
+    assert parse_qs(urlsplit(shares["x.com"]).query)["url"] == [page_url]
+    assert f'value="{page_url}"' in page  # the address to copy, selectable without script
+    assert '<script src="../../static/award.js" defer></script>' in page
+    assert "<script>" not in page and "onclick" not in page
+    # The browser verifier, with this award filled in, relative to the language's root.
+    verify = (
+        f"../../en/{VERIFY_PAGE}?url={BASE.replace(':', '%3A').replace('/', '%2F')}assertions%2F"
+    )
+    assert ("a", f"{verify}{award.id}.json") in facts.links
+
+    # Plain words in the main text; the Open Badges jargon only in the technical part.
+    def words(html: str) -> str:  # the main text, before the technical part, without URLs
+        text = parse_page(html.split('id="verify-heading"')[0]).text
+        return re.sub(r"https?://\S+", "", text)
+
+    english = words(page).replace("wallets and backpacks", "")
+    for word in ("assertion", "Assertion", "baked", "backpack"):
+        assert word not in english, word
+    french = words(read(output, f"awards/{award.id}.html"))
+    for word in ("cuit", "sac à badges", "ssertion"):
+        assert word not in french, word
+
+
+def test_criteria_summary_is_the_first_paragraph_cut_at_a_word() -> None:
+    assert pages.criteria_summary("<p>Short &amp; <strong>sweet</strong>.</p><p>More</p>") == (
+        "Short & sweet."
+    )
+    long = "<p>" + "word " * 100 + "</p>"
+    summary = pages.criteria_summary(long)
+    assert summary.endswith("word…") and len(summary) <= pages.SUMMARY_LENGTH + 1
+    assert pages.criteria_summary("<ol><li>First step</li></ol>") == "First step"
+    assert pages.criteria_summary("") == ""
+
+
+def test_every_page_with_expired_and_revoked_awards_parses_strictly(
+    example: tuple[Path, Path],
+) -> None:
+    from tests.test_links import strict_parse_errors
+
+    _, output = example
+    pages = sorted(output.rglob("*.html"))
+    # Home, issuer, verify, 2 criteria, 9 awards (3 more: expired, revoked, expiring), 404.
+    assert len(pages) == 2 * (1 + 1 + 1 + 2 + 9 + 1)
+    errors = {
+        p.relative_to(output).as_posix(): error
+        for p in pages
+        if (error := strict_parse_errors(p.read_text("utf-8")))
+    }
+    assert errors == {}

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -98,6 +99,10 @@ def test_second_clone_with_the_committed_ledger_gets_the_same_ids_and_salts(
     assert (fresh / "ledger.json").read_bytes() != ledger
 
 
+def _files(root: Path) -> dict[str, bytes]:
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in root.rglob("*") if p.is_file()}
+
+
 def test_rebuilding_changes_nothing_and_the_clock_does_not_leak(tmp_path: Path) -> None:
     content = copy_content(tmp_path / "content")
     output = tmp_path / "output"
@@ -106,11 +111,24 @@ def test_rebuilding_changes_nothing_and_the_clock_does_not_leak(tmp_path: Path) 
     early = datetime(2028, 8, 1, 0, 0, tzinfo=UTC)
     late = datetime(2031, 11, 30, 23, 59, tzinfo=UTC)
     first = build(BuildOptions(content_dir=content, output_dir=output, now=early))
-    digest = tree_digest(output)
+    before = _files(output)
     ledger = (content / "ledger.json").read_bytes()
     second = build(BuildOptions(content_dir=content, output_dir=output, now=late))
-    assert second.stats.written == 0, second.stats.written_paths
     assert second.stats.removed == 0
-    assert tree_digest(output) == digest
     assert (content / "ledger.json").read_bytes() == ledger
     assert first.stats.written > 20
+    # The other intended dependency: an award page's status banner says on which day the build
+    # checked it (issue #19). Only award pages are written again, and only that day differs.
+    award_pages = sorted(rel for rel in before if re.match(r"(en/)?awards/.*\.html$", rel))
+    assert sorted(second.stats.written_paths) == award_pages
+    after = _files(output)
+    assert after.keys() == before.keys()
+    days = {
+        b"1er ao\xc3\xbbt 2028": "1er décembre 2031".encode(),  # in Europe/Paris
+        b"1 August 2028": b"1 December 2031",
+    }
+    for rel, data in before.items():
+        if rel in award_pages:
+            for old, new in days.items():
+                data = data.replace(old, new)
+        assert after[rel] == data, rel
