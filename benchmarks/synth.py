@@ -21,6 +21,7 @@ import random
 import shutil
 import sys
 import unicodedata
+import uuid
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
@@ -219,13 +220,16 @@ def write_badges(content: Path, rng: random.Random) -> list[BadgeSpec]:
         image = png_image(rng, index) if kind == "png" else svg_image(rng, index)
         (content / "images" / f"{slug}.{kind}").write_bytes(image)
         alignments = ""
+        # ESCO concept URIs have this form (insigne check refuses others); the concepts are
+        # made up, derived from the slug so that they do not draw from the generator.
+        esco_uuid = uuid.uuid5(uuid.NAMESPACE_URL, f"synth:{slug}")
         if index % 5 != 4:
             alignments = (
                 "alignments:\n"
                 f"  - name: {quoted('Compétence ESCO : ' + topic)}\n"
-                f"    url: https://esco.example.eu/skill/{index:04d}\n"
+                f"    url: http://data.europa.eu/esco/skill/{esco_uuid}\n"
                 f"    framework: ESCO\n"
-                f"    code: S{index:03d}\n"
+                f"    code: {esco_uuid}\n"
                 f"  - name: {quoted('Référentiel ' + title)}\n"
                 f"    url: https://referentiel.example.org/{slug}\n"
             )

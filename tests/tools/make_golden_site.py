@@ -48,6 +48,8 @@ def _vary(content: Path) -> None:
     """Turn the benchmark's association into one that exercises every kind of output."""
     site = content / "site.yaml"
     _edit(site, "language: fr\n", "language: fr\nlanguages: [fr, en]\n")
+    # Not the placeholder address of a new project, which a --locked build refuses.
+    _edit(site, "https://badges.example.org/", "https://badges.fabriques.example.net/")
     badges = sorted((content / "badges").glob("*.md"))
     # Every fifth badge is signed (OB 2.0 JWS); every seventh expires after a while.
     for number, badge in enumerate(badges):
