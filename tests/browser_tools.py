@@ -60,7 +60,8 @@ class Watch:
         page.on(
             "console",
             lambda msg: (
-                self.console_errors.append(f"{page.url}: {msg.text}")
+                # The message's own location names the resource that failed, if any.
+                self.console_errors.append(f"{page.url}: {msg.text} ({msg.location.get('url')})")
                 if msg.type == "error"
                 else None
             ),
