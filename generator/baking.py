@@ -18,10 +18,18 @@ import zlib
 from typing import Literal
 from xml.parsers import expat
 
-from generator.images import ImageFormatError, PngChunk, iter_png_chunks, sniff
+from generator.images import (
+    BAKED_PNG_KEYWORDS,
+    ImageFormatError,
+    PngChunk,
+    iter_png_chunks,
+    sniff,
+)
 
 OB_NS = "http://openbadges.org"
-PNG_KEYWORDS = ("openbadges", "openbadgecredential")
+# The iTXt keywords of baked Open Badges 2.0 assertions and 3.0 credentials (one list, shared
+# with the source-image check that refuses an already baked badge).
+PNG_KEYWORDS = BAKED_PNG_KEYWORDS
 _PNG_KEYWORDS_RAW = {k.encode("ascii") for k in PNG_KEYWORDS}
 _TEXT_CHUNKS = (b"tEXt", b"iTXt", b"zTXt")
 _SVG_NS = "http://www.w3.org/2000/svg"
